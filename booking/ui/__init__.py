@@ -1,0 +1,1 @@
+"""Streamlit pages and render helpers: the only package that imports streamlit."""
