@@ -60,7 +60,11 @@ def conflicts(
 
 
 def _taken(session: Session, other: KitOccupancy, lang: str) -> Conflict:
-    last = other.end - dt.timedelta(days=1)
+    # Name the other booking's own dates (install → dismantle), not the buffered range.
+    from booking.models import BookingRequest
+
+    request = session.get(BookingRequest, other.request_id)
+    last = request.dismantle if request and request.dismantle else other.end - dt.timedelta(days=1)
     return Conflict(
         "occupancy.kit_taken", start=format_date(other.start, lang), end=format_date(last, lang)
     )
