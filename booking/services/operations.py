@@ -45,9 +45,9 @@ def summary() -> OperationsSummary:
         runs = session.exec(select(JobRun).order_by(col(JobRun.started_at).desc()).limit(50)).all()
         failed = session.exec(
             select(JobRun)
-            .where(JobRun.ok == False)
+            .where(col(JobRun.ok).is_(False))
             .order_by(col(JobRun.started_at).desc())
-            .limit(20)  # noqa: E712
+            .limit(20)
         ).all()
 
     def row(r: JobRun) -> dict[str, Any]:
