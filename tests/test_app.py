@@ -97,3 +97,30 @@ def test_login_then_staff_menu(sqlite_url: str) -> None:
     assert at.session_state["user_id"]
     at.switch_page("booking/ui/pages/requests_queue.py").run()
     assert not at.exception
+
+
+def test_disabled_account_cannot_sign_in_and_loses_its_session(sqlite_url: str) -> None:
+    from booking.services.accounts import set_user_disabled
+
+    user = add_user(
+        email="d@example.org", display_name="D", role="staff", password="correct horse battery"
+    )
+    at = _app(user.id)
+    assert any(p.title_key == "nav.requests" for p in pages_for(Role.staff))
+    set_user_disabled("d@example.org", True)
+    at.run()
+    assert "user_id" not in at.session_state  # dropped on the next run
+    at.switch_page("booking/ui/pages/login.py").run()
+    at.text_input[0].input("d@example.org")
+    at.text_input[1].input("correct horse battery")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == [
+        "Ce compte est désactivé ; adressez-vous à un administrateur."
+    ]
+
+
+def test_english_switch(sqlite_url: str) -> None:
+    at = _app()
+    at.session_state["lang"] = "en"
+    at.run()
+    assert at.title[0].value == "Exhibitions"

@@ -184,3 +184,13 @@ def test_sixteen_concurrent_raw_inserts_one_wins(db_url: str) -> None:
     assert len(wins) == 1, refused[:2]
     assert len(refused) == 15
     assert all("overlap" in str(e).lower() or "exclu" in str(e).lower() for e in refused)
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(db_url: str) -> None:
+    engine = db.get_engine(db_url)
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas only")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.SQLITE_BUSY_TIMEOUT_MS

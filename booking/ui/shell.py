@@ -14,18 +14,22 @@ from booking.ui.nav import pages_for
 _LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 
+def _choose_language() -> None:
+    # Runs before the rerun, so the whole page is drawn in the new language.
+    st.session_state["lang"] = st.session_state.get("lang_choice") or lang()
+
+
 def _sidebar() -> None:
     with st.sidebar:
-        choice = st.segmented_control(
+        if st.session_state.get("lang_choice") != lang():
+            st.session_state["lang_choice"] = lang()
+        st.segmented_control(
             tr("ui.language"),
             options=list(LANGUAGES),
             format_func=lambda code: _LANGUAGE_NAMES[code],
-            default=lang(),
             key="lang_choice",
+            on_change=_choose_language,
         )
-        if choice and choice != st.session_state.get("lang"):
-            st.session_state["lang"] = choice
-            st.rerun()
         user = current_user()
         if user is not None:
             st.caption(
