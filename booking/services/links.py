@@ -28,7 +28,9 @@ def request_for_token(session: Session, token: str | None) -> BookingRequest:
     if not looks_like_token(token):
         raise NotFound("links.invalid")
     assert token is not None
-    request = session.exec(select(BookingRequest).where(BookingRequest.token_hash == hash_token(token))).first()
+    request = session.exec(
+        select(BookingRequest).where(BookingRequest.token_hash == hash_token(token))
+    ).first()
     if request is None:
         raise NotFound("links.invalid")
     return request
