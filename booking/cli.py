@@ -128,6 +128,38 @@ def _jobs_run(args: argparse.Namespace) -> int:
     return 0 if all(o.ok for o in outcomes) else 1
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from booking import backup, db
+
+    engine = db.get_engine(args.database_url)
+    db.check_schema(engine)
+    if args.sqlite_copy:
+        size = backup.sqlite_online_backup(engine, Path(args.sqlite_copy))
+        print(f"SQLite online copy written to {args.sqlite_copy} ({size} bytes)")
+    else:
+        size = backup.write_dump(engine, Path(args.out))
+        print(f"backup written to {args.out} ({size} bytes)")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from booking import backup, db
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+    document = backup.read_dump(data)
+    db.upgrade(args.database_url)
+    counts = backup.restore(db.get_engine(args.database_url), document)
+    print(f"restored {sum(counts.values())} rows into {len(counts)} tables")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m booking",
@@ -186,6 +218,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", action="append", metavar="JOB", help="run only this job (repeatable)")
     p.add_argument("--list", action="store_true", help="list the jobs and exit")
     p.set_defaults(handler=_jobs_run)
+
+    p = sub.add_parser("backup", help="a portable dump of all data (or an online SQLite copy)")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", metavar="FILE", help="write the portable JSON dump here")
+    target.add_argument(
+        "--sqlite-copy", metavar="FILE", help="SQLite only: online copy of the live file"
+    )
+    p.set_defaults(handler=_backup)
+    p = sub.add_parser("restore", help="load a dump into an empty database (migrated first)")
+    p.add_argument("file", help="a dump written by 'backup --out'")
+    p.set_defaults(handler=_restore)
 
     for module_name in FEATURE_CLIS:
         try:
