@@ -1,0 +1,9 @@
+"""Season planning (CP-SAT) and the van's days (pyvroom), over the scenario file contract.
+
+- `scenario`: the scenario and plan files (version 1), loaded and validated field by field;
+- `travel`: the `TravelModel` interface (geodesic offline default, an OSRM client);
+- `season`: which request gets which kit and dates (OR-Tools CP-SAT);
+- `vans`: the legs of each transport day routed per van (pyvroom);
+- `db_season`: the database's season as a scenario, plans accepted back, van days stored;
+- `route_sheet`: the printable route sheet (PDF) and the maps.
+"""

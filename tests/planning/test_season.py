@@ -1,0 +1,261 @@
+"""The season planner on small seasons whose best plan is known; every plan goes through the
+independent checker, and the checker itself is shown to catch broken plans."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from booking.cli import main
+from booking.planning.scenario import load_scenario
+from booking.planning.season import plan_season
+from tests.planning.checker import assert_valid, check_plan
+from tests.planning.conftest import request, scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _plan(data: dict[str, Any], lang: str = "en", limit: float = 10.0) -> dict[str, Any]:
+    outcome = plan_season(load_scenario(data), time_limit=limit, lang=lang)
+    plan = outcome.plan.to_dict()
+    assert_valid(data, plan)
+    return plan
+
+
+def _stop(plan: dict[str, Any], rid: str) -> dict[str, Any]:
+    return next(s for s in plan["stops"] if s["request"] == rid)
+
+
+def _chain() -> dict[str, Any]:
+    return scenario(
+        requests=[
+            request("r1", "bm-part-dieu", "2027-01-12", "2027-01-22"),
+            request("r2", "parc-champvert", "2027-01-19", "2027-02-05"),
+        ]
+    )
+
+
+def test_consecutive_stops_hand_the_kit_over_directly_when_it_saves_km() -> None:
+    plan = _plan(_chain())
+    assert plan["status"] == "optimal"
+    r1, r2 = _stop(plan, "r1"), _stop(plan, "r2")
+    assert r1["dismantle"] == r2["install"] == "2027-01-19"
+    transfer = [
+        leg
+        for leg in plan["legs"]
+        if leg["from"] == "bm-part-dieu" and leg["to"] == "parc-champvert"
+    ]
+    assert transfer and transfer[0]["kits"] == ["self-data-1"]
+    # dismantle (90 min) at the library, which opens at 10:00, before the drive
+    assert transfer[0]["depart"] >= "11:30"
+
+
+def test_buffer_days_keep_a_kit_at_the_depot_between_stops() -> None:
+    data = _chain()
+    data["handling"]["buffer_days"] = 2
+    plan = _plan(data)
+    r1, r2 = _stop(plan, "r1"), _stop(plan, "r2")
+    gap = dt.date.fromisoformat(r2["install"]) - dt.date.fromisoformat(r1["dismantle"])
+    assert gap.days >= 2
+    assert not [leg for leg in plan["legs"] if leg["from"] != "depot" and leg["to"] != "depot"]
+
+
+def test_public_and_school_holidays_are_never_handling_days() -> None:
+    data = scenario(
+        requests=[
+            # Easter Monday 29 March 2027 is preferred but a public holiday: no van
+            request(
+                "park",
+                "parc-champvert",
+                "2027-03-29",
+                "2027-04-09",
+                preferred_start="2027-03-29",
+                stay_days=[3, 3],
+            ),
+            # the collège is closed for the zone A spring holidays (10–26 April 2027)
+            request("school", "college-test", "2027-04-12", "2027-04-23", stay_days=[3, 5]),
+        ]
+    )
+    plan = _plan(data)
+    assert _stop(plan, "park")["install"] == "2027-03-30"
+    (left,) = plan["unscheduled"]
+    assert left["request"] == "school"
+    assert left["code"] == "no_days"
+    assert "12 April 2027" in left["reason"] and "23 April 2027" in left["reason"]
+
+
+def test_pinned_stop_stays_and_the_plan_works_around_it() -> None:
+    pinned = request(
+        "approved",
+        "bm-part-dieu",
+        "2027-02-02",
+        "2027-02-12",
+        stay_days=[10, 10],
+        pinned={
+            "kit": "self-data-1",
+            "install": "2027-02-02",
+            "last_open": "2027-02-11",
+            "dismantle": "2027-02-12",
+        },
+    )
+    data = scenario(
+        requests=[
+            pinned,
+            request(
+                "new", "college-test", "2027-01-25", "2027-03-12", preferred_start="2027-02-03"
+            ),
+        ]
+    )
+    plan = _plan(data)
+    assert _stop(plan, "approved")["install"] == "2027-02-02"
+    new = _stop(plan, "new")
+    assert new["dismantle"] <= "2027-02-02" or new["install"] >= "2027-02-12"
+
+
+def test_higher_priority_wins_the_only_slot_and_the_other_gets_a_reason() -> None:
+    data = scenario(
+        requests=[
+            request("low", "bm-part-dieu", "2027-03-02", "2027-03-12", priority=1),
+            request("high", "parc-champvert", "2027-03-02", "2027-03-12", priority=3),
+        ]
+    )
+    plan = _plan(data)
+    assert [s["request"] for s in plan["stops"]] == ["high"]
+    (left,) = plan["unscheduled"]
+    assert left["request"] == "low"
+    assert left["reason"] == "no window left for any kit between 2 March 2027 and 12 March 2027"
+    assert plan["objective"]["priority_scheduled"] == 3
+
+
+def test_reasons_are_in_french_by_default() -> None:
+    data = scenario(
+        requests=[
+            request("a", "bm-part-dieu", "2027-03-02", "2027-03-12"),
+            request("b", "parc-champvert", "2027-03-02", "2027-03-12"),
+        ]
+    )
+    plan = _plan(data, lang="fr")
+    assert plan["unscheduled"][0]["reason"].startswith("plus aucun créneau libre pour aucun kit")
+
+
+def test_overlapping_pinned_stops_make_the_season_infeasible() -> None:
+    pin = {
+        "kit": "self-data-1",
+        "install": "2027-02-02",
+        "last_open": "2027-02-08",
+        "dismantle": "2027-02-09",
+    }
+    data = scenario(
+        requests=[
+            request("a", "bm-part-dieu", "2027-02-01", "2027-02-20", pinned=pin),
+            request("b", "college-test", "2027-02-01", "2027-02-20", pinned=pin),
+        ]
+    )
+    plan = plan_season(load_scenario(data), time_limit=5).plan
+    assert plan.status == "infeasible"
+    assert not plan.stops
+
+
+def test_priority_weighted_then_count_then_km_then_preference() -> None:
+    """Two kits, three requests in one slot: both kits used; the nearest venues win on km
+    when priorities tie; preferred starts are met exactly when nothing else is at stake."""
+    data = scenario(
+        kits=[
+            dict(scenario()["kits"][0]),
+            dict(scenario()["kits"][0], id="self-data-2"),
+        ],
+        requests=[
+            request(
+                "near", "bm-part-dieu", "2027-03-02", "2027-03-19", preferred_start="2027-03-10"
+            ),
+            request("far", "parc-champvert", "2027-03-02", "2027-03-12"),
+            request("mid", "college-test", "2027-03-02", "2027-03-12"),
+        ],
+    )
+    plan = _plan(data)
+    assert plan["objective"]["scheduled"] == 3
+    assert _stop(plan, "near")["install"] == "2027-03-10"
+    assert plan["objective"]["preference_days"] == 0
+
+
+# ---------------------------------------------------------------------------- the checker
+
+
+@pytest.fixture(scope="module")
+def good() -> tuple[dict[str, Any], dict[str, Any]]:
+    data = _chain()
+    return data, _plan(data)
+
+
+BREAKS = [
+    ("stop moved onto a closed day", lambda p: _stop(p, "r1").update(install="2027-01-11")),
+    ("stay too short", lambda p: _stop(p, "r1").update(last_open=_stop(p, "r1")["install"])),
+    ("leg km wrong", lambda p: p["legs"][0].update(km=p["legs"][0]["km"] * 1.2)),
+    ("leg removed", lambda p: p["legs"].pop(1)),
+    ("leaves before the shift", lambda p: p["legs"][0].update(depart="07:00")),
+    ("too many kits", lambda p: p["legs"][0].update(kits=["a", "b", "c"])),
+    ("request lost", lambda p: p["stops"].pop()),
+    ("objective lies", lambda p: p["objective"].update(scheduled=5)),
+    ("handling outside hours", lambda p: p["legs"][0].update(arrive="18:59")),
+]
+
+
+@pytest.mark.parametrize(("name", "breaking"), BREAKS, ids=[b[0] for b in BREAKS])
+def test_checker_catches_a_broken_plan(
+    good: tuple[dict[str, Any], dict[str, Any]], name: str, breaking: Any
+) -> None:
+    data, plan = good
+    assert check_plan(data, plan) == []
+    broken = copy.deepcopy(plan)
+    breaking(broken)
+    assert check_plan(data, broken), name
+
+
+def test_checker_catches_overlapping_stops_on_one_kit(
+    good: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    data, plan = good
+    broken = copy.deepcopy(plan)
+    _stop(broken, "r2").update(install="2027-01-14", last_open="2027-01-20", dismantle="2027-01-20")
+    assert any("before" in e for e in check_plan(data, broken))
+
+
+# ---------------------------------------------------------------------------- the command
+
+
+def test_plan_command_on_the_shipped_scenario_writes_a_valid_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = ROOT / "bench" / "scenarios" / "grand-lyon-20.json"
+    out = tmp_path / "plan.json"
+    code = main(["plan", "--scenario", str(source), "--out", str(out), "--time-limit", "4"])
+    assert code == 0
+    assert str(out) in capsys.readouterr().out
+    data = json.loads(source.read_text(encoding="utf-8"))
+    plan = json.loads(out.read_text(encoding="utf-8"))
+    assert_valid(data, plan)
+    assert plan["objective"]["scheduled"] >= 15
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temporary file left
+
+
+def test_python_dash_m_booking_plan_runs_as_the_contract_says(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    source = tmp_path / "s.json"
+    source.write_text(json.dumps(_chain()), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "booking", "plan", "--scenario", str(source), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert_valid(_chain(), json.loads(out.read_text(encoding="utf-8")))
