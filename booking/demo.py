@@ -236,7 +236,7 @@ class _Season:
                 placement.install - dt.timedelta(days=60), dt.time(9, 30), dt.UTC
             ),
         )
-        stop = approve_in_session(self.session, request, placement, actor=ACTOR)
+        stop = approve_in_session(self.session, request, placement, actor=ACTOR, notify=False)
         return stop, placement
 
 
@@ -359,6 +359,7 @@ def load_demo(engine: Engine, *, seed: int = 2027, today: dt.date | None = None)
                 held,
                 placement,
                 actor=ACTOR,
+                notify=False,
                 expires_at=utcnow() + dt.timedelta(days=rng.choice([5, 9])),
             )
 
@@ -378,18 +379,24 @@ def load_demo(engine: Engine, *, seed: int = 2027, today: dt.date | None = None)
                 venue, windows, (14, 28), language="en" if rng.random() < 0.1 else "fr"
             )
             if status is RequestStatus.waitlisted:
-                close_request_in_session(session, request, status, actor=ACTOR)
+                close_request_in_session(session, request, status, actor=ACTOR, notify=False)
             elif status is RequestStatus.declined:
                 close_request_in_session(
                     session,
                     request,
                     status,
                     actor=ACTOR,
+                    notify=False,
                     reason="Pas de surface d'accrochage suffisante (6 m disponibles).",
                 )
             elif status is RequestStatus.withdrawn:
                 close_request_in_session(
-                    session, request, status, actor=ACTOR, reason="Travaux dans le hall."
+                    session,
+                    request,
+                    status,
+                    actor=ACTOR,
+                    notify=False,
+                    reason="Travaux dans le hall.",
                 )
 
         # A confirmed stop that was then cancelled (kept in calendars as cancelled).
@@ -402,6 +409,7 @@ def load_demo(engine: Engine, *, seed: int = 2027, today: dt.date | None = None)
             cancelled,
             RequestStatus.cancelled,
             actor=ACTOR,
+            notify=False,
             reason="Fermeture exceptionnelle du lieu pour travaux.",
         )
 

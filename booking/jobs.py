@@ -78,7 +78,8 @@ def run_jobs(
     now = now or utcnow()
     engine = engine or get_engine()
     outcomes = []
-    for name in sorted(_JOBS):
+    # Sending goes last, so messages queued by this run's other jobs leave in this run.
+    for name in sorted(_JOBS, key=lambda job_name: (job_name == "outbox.send", job_name)):
         if only and name not in only:
             continue
         started = utcnow()

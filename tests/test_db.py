@@ -183,7 +183,8 @@ def test_sixteen_concurrent_raw_inserts_one_wins(db_url: str) -> None:
         thread.join()
     assert len(wins) == 1, refused[:2]
     assert len(refused) == 15
-    assert all("overlap" in str(e).lower() or "exclu" in str(e).lower() for e in refused)
+    # the constraint refuses, or PostgreSQL breaks a deadlock inside its check: both refusals
+    assert all(any(w in str(e).lower() for w in ("overlap", "exclu", "deadlock")) for e in refused)
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(db_url: str) -> None:

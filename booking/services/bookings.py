@@ -4,14 +4,24 @@ The state machine of a request and the one path by which a kit's days are taken.
 function is one transaction with one audit event; dates are re-checked at the moment of the
 change (calendar rules and the kit's occupancy), and a concurrent change is refused with a
 clear message rather than overwritten (`expected_version`).
+
+Each change also tells the venue (a message in the outbox, same transaction) unless the
+caller passes `notify=False`. On PostgreSQL two transactions inserting overlapping rows can
+deadlock inside the exclusion constraint's check; `write()` runs a use case again when the
+database chose it as the victim, so the retry meets the winner's row and says so in words.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from booking import audit
@@ -33,9 +43,15 @@ from booking.models import (
     VenueClosure,
     VenueType,
 )
+from booking.notifications import notify_request
 from booking.security import new_token
 from booking.services.occupancy import occupy, release
 from booking.types import utcnow
+
+T = TypeVar("T")
+# PostgreSQL's "deadlock detected" and "could not serialize": the transaction may be rerun.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+WRITE_ATTEMPTS = 5
 
 add_messages(
     {
@@ -104,6 +120,26 @@ ALLOWED: dict[RequestStatus, frozenset[RequestStatus]] = {
     S.withdrawn: frozenset(),
 }
 LIVE = frozenset({S.submitted, S.held, S.waitlisted})
+
+
+def _retryable(exc: OperationalError) -> bool:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+def write(use_case: Callable[[Session], T], *, attempts: int = WRITE_ATTEMPTS) -> T:
+    """Run `use_case(session)` in one transaction, again when PostgreSQL picked it as a
+    deadlock victim; still losing after `attempts` runs is a Conflict the person can retry."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction() as session:
+                return use_case(session)
+        except OperationalError as exc:
+            if not _retryable(exc):
+                raise
+            if attempt == attempts:
+                raise Conflict("error.conflict") from None
+            time.sleep(random.uniform(0.005, 0.02) * attempt)
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -222,8 +258,10 @@ def hold_in_session(
     expires_at: dt.datetime | None = None,
     expected_version: int | None = None,
     lang: str = "fr",
+    notify: bool = True,
 ) -> BookingRequest:
-    """Hold inside a caller's transaction (used by `hold_request` and plan acceptance)."""
+    """Hold inside a caller's transaction (used by `hold_request` and plan acceptance);
+    with `notify`, the venue is told the dates and the hold's expiry."""
     now = utcnow()
     if expires_at is None:
         expires_at = now + dt.timedelta(days=get_settings().hold_days)
@@ -249,6 +287,9 @@ def hold_in_session(
         placement.dismantle,
     )
     request.hold_expires_at = expires_at
+    # A new hold replaces a counter-proposal (counter_propose sets it again right after).
+    request.proposal_kit_id = None
+    request.proposal_start = request.proposal_end = request.proposal_dismantle = None
     audit.record(
         session,
         actor=actor,
@@ -261,6 +302,8 @@ def hold_in_session(
         dismantle=placement.dismantle,
         expires_at=expires_at,
     )
+    if notify:
+        notify_request(session, request, "held", dedup=f"v{request.version}")
     return request
 
 
@@ -272,8 +315,10 @@ def approve_in_session(
     actor: str,
     expected_version: int | None = None,
     lang: str = "fr",
+    notify: bool = True,
 ) -> Stop:
-    """Approve inside a caller's transaction; `placement=None` confirms the current hold."""
+    """Approve inside a caller's transaction; `placement=None` confirms the current hold.
+    With `notify`, the venue gets the confirmation with the stop's calendar attached."""
     if placement is None:
         if request.kit_id is None or request.start is None or request.end is None:
             raise ValidationError("booking.dates_order", field="dates")
@@ -325,6 +370,10 @@ def approve_in_session(
         last_open=placement.last_open,
         dismantle=placement.dismantle,
     )
+    request.proposal_kit_id = None
+    request.proposal_start = request.proposal_end = request.proposal_dismantle = None
+    if notify:
+        notify_request(session, request, "approved", stop=stop)
     return stop
 
 
@@ -336,9 +385,11 @@ def hold_request(
     expires_at: dt.datetime | None = None,
     expected_version: int | None = None,
     lang: str = "fr",
+    notify: bool = True,
 ) -> BookingRequest:
     """Put a request on hold ("sous réserve") on a kit and dates, until `expires_at`."""
-    with transaction() as session:
+
+    def use_case(session: Session) -> BookingRequest:
         request = load_request(session, request_id)
         return hold_in_session(
             session,
@@ -348,7 +399,10 @@ def hold_request(
             expires_at=expires_at,
             expected_version=expected_version,
             lang=lang,
+            notify=notify,
         )
+
+    return write(use_case)
 
 
 def approve_request(
@@ -358,25 +412,54 @@ def approve_request(
     actor: str,
     expected_version: int | None = None,
     lang: str = "fr",
+    notify: bool = True,
 ) -> Stop:
     """Confirm a request as a stop on a kit and dates (its hold's when `placement` is None)."""
-    with transaction() as session:
+
+    def use_case(session: Session) -> Stop:
         request = load_request(session, request_id)
         return approve_in_session(
-            session, request, placement, actor=actor, expected_version=expected_version, lang=lang
+            session,
+            request,
+            placement,
+            actor=actor,
+            expected_version=expected_version,
+            lang=lang,
+            notify=notify,
         )
+
+    return write(use_case)
 
 
 def release_hold_in_session(
-    session: Session, request: BookingRequest, *, actor: str, action: str
+    session: Session,
+    request: BookingRequest,
+    *,
+    actor: str,
+    action: str,
+    notify: bool = False,
+    expected_version: int | None = None,
 ) -> None:
-    """Back to "submitted", the kit's days freed (an expired or released hold)."""
-    _transition(request, S.submitted, None)
+    """Back to "submitted", the kit's days freed (an expired or released hold, a refused
+    counter-proposal); with `notify`, the venue is told its hold has expired."""
+    _transition(request, S.submitted, expected_version)
     assert request.id is not None
     release(session, request.id)
+    released = {
+        "kit_id": request.kit_id,
+        "install": request.start,
+        "dismantle": request.dismantle,
+        "expired_at": request.hold_expires_at,
+    }
     request.kit_id = request.start = request.end = request.dismantle = None
     request.hold_expires_at = None
-    audit.record(session, actor=actor, action=action, entity="request", entity_id=request.id)
+    request.proposal_kit_id = None
+    request.proposal_start = request.proposal_end = request.proposal_dismantle = None
+    audit.record(
+        session, actor=actor, action=action, entity="request", entity_id=request.id, **released
+    )
+    if notify:
+        notify_request(session, request, "hold_expired", dedup=f"v{request.version}")
 
 
 def close_request_in_session(
@@ -387,9 +470,11 @@ def close_request_in_session(
     actor: str,
     reason: str = "",
     expected_version: int | None = None,
+    notify: bool = True,
 ) -> Stop | None:
     """Decline, waitlist, withdraw or cancel: the kit's days are freed; a stop is cancelled
-    (kept, with its SEQUENCE bumped, so calendars show the cancellation)."""
+    (kept, with its SEQUENCE bumped, so calendars show the cancellation). With `notify`, the
+    venue is told (not when it withdrew the request itself)."""
     reason = (reason or "").strip()
     if to in (S.declined, S.cancelled) and not 1 <= len(reason) <= 2000:
         raise ValidationError("booking.reason_required", field="reason")
@@ -399,8 +484,12 @@ def close_request_in_session(
     assert request.id is not None
     release(session, request.id)
     request.hold_expires_at = None
+    request.proposal_kit_id = None
+    request.proposal_start = request.proposal_end = request.proposal_dismantle = None
     request.decision_reason = reason
     stop = session.exec(select(Stop).where(Stop.request_id == request.id)).first()
+    if stop is None:  # the hold's days are free again: nothing held is left to show
+        request.kit_id = request.start = request.end = request.dismantle = None
     if stop is not None and stop.status != StopStatus.cancelled:
         stop.status = StopStatus.cancelled
         stop.cancel_reason = reason
@@ -415,4 +504,17 @@ def close_request_in_session(
         reason=reason,
         stop_id=stop.id if stop else None,
     )
+    if notify and to in _CLOSING_MESSAGES:
+        notify_request(
+            session,
+            request,
+            _CLOSING_MESSAGES[to],
+            stop=stop,
+            reason=reason,
+            note=reason if to == S.waitlisted else "",
+            dedup=f"v{request.version}" if to == S.waitlisted else "",
+        )
     return stop
+
+
+_CLOSING_MESSAGES = {S.declined: "declined", S.waitlisted: "waitlisted", S.cancelled: "cancelled"}

@@ -8,13 +8,16 @@ process) into the same message.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from booking.errors import Conflict, ValidationError
 from booking.i18n import add_messages, format_date
 from booking.models import KitOccupancy, OccupancyKind
+
+DEADLOCK_ATTEMPTS = 5
 
 add_messages(
     {
@@ -93,27 +96,32 @@ def occupy(
     existing = session.exec(
         select(KitOccupancy).where(KitOccupancy.request_id == request_id)
     ).first()
-    try:
-        with session.begin_nested():
-            if existing is None:
-                existing = KitOccupancy(
-                    request_id=request_id, kit_id=kit_id, kind=kind, start=start, end=end
-                )
-            else:
-                existing.kit_id, existing.kind, existing.start, existing.end = (
-                    kit_id,
-                    kind,
-                    start,
-                    end,
-                )
-            session.add(existing)
-            session.flush()
-    except IntegrityError:
-        clash = conflicts(session, kit_id, start, end, exclude_request=request_id)
-        if clash:
-            raise _taken(session, clash[0], lang) from None
-        raise
-    return existing
+    for attempt in range(DEADLOCK_ATTEMPTS):
+        try:
+            with session.begin_nested():
+                if existing is None:
+                    existing = KitOccupancy(
+                        request_id=request_id, kit_id=kit_id, kind=kind, start=start, end=end
+                    )
+                else:
+                    existing.kit_id, existing.kind = kit_id, kind
+                    existing.start, existing.end = start, end
+                session.add(existing)
+                session.flush()
+            return existing
+        except IntegrityError:
+            clash = conflicts(session, kit_id, start, end, exclude_request=request_id)
+            if clash:
+                raise _taken(session, clash[0], lang) from None
+            raise
+        except OperationalError as exc:
+            # PostgreSQL may pick this insert as the victim of a deadlock inside the exclusion
+            # constraint's check. The savepoint keeps the transaction usable: try again; the
+            # retry waits for the other writer and then meets its row (the Conflict above).
+            if getattr(exc.orig, "sqlstate", None) != "40P01" or attempt == DEADLOCK_ATTEMPTS - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def release(session: Session, request_id: int) -> bool:

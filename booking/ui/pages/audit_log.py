@@ -32,6 +32,8 @@ entities = [
     "kit",
     "venue",
     "user",
+    "contact",
+    "outbox_message",
     "calendar_feed",
     "questionnaire",
     "feedback",
