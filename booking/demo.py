@@ -414,13 +414,21 @@ def load_demo(engine: Engine, *, seed: int = 2027, today: dt.date | None = None)
         )
 
         feedback = _demo_feedback(session, past_stops, current_stops, rng)
-        return {
+        counts = {
             "venues": len(venues),
             "kits": len(kits),
             "requests": len(session.exec(select(BookingRequest)).all()),
             "stops": len(session.exec(select(Stop)).all()),
             "feedback": feedback,
         }
+    # The van's days for the coming weeks, routed as staff would (its own transaction).
+    from booking.planning.db_season import plan_van_days
+
+    result = plan_van_days(
+        start=today - dt.timedelta(days=7), end=today + dt.timedelta(days=240), actor=ACTOR
+    )
+    counts["van_days"] = result.days
+    return counts
 
 
 def _demo_feedback(

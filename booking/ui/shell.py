@@ -57,6 +57,6 @@ def run() -> None:
             visibility="visible" if spec.in_menu else "hidden",
         )
         sections[tr(spec.section_key)].append(page)
-    navigation = st.navigation(dict(sections))
+    navigation = st.navigation(dict(sections), expanded=True)
     _sidebar()
     navigation.run()
