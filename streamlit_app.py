@@ -7,10 +7,10 @@ imports this module too, so the page code runs only inside a Streamlit script ru
 
 import streamlit as st
 
-from booking.web import all_routes
+from booking.web import all_middleware, all_routes
 from booking.web.lifespan import lifespan
 
-app = st.App(__file__, routes=all_routes(), lifespan=lifespan)
+app = st.App(__file__, routes=all_routes(), middleware=all_middleware(), lifespan=lifespan)
 
 if st.runtime.exists():
     from booking.ui.shell import run

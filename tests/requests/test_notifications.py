@@ -73,7 +73,6 @@ def test_approval_email_carries_the_stop_calendar(db_url: str, ids: Ids, inbox: 
     approved = inbox.messages[2]
     body = inbox.body(approved)
     assert "installation : 2 février 2027" in body and "démontage : 19 février 2027" in body
-    pytest.importorskip("booking.calendars", reason="the calendars feature provides the .ics")
     (attachment,) = list(approved.iter_attachments())
     assert attachment.get_filename() == f"etape-{stop.id}.ics"
     assert attachment.get_content_type() == "text/calendar"

@@ -2,15 +2,17 @@
 
 import streamlit as st
 
+from booking.calendars import export_calendar
 from booking.errors import DomainError
 from booking.i18n import add_messages
 from booking.models import KitCondition, PartCondition
 from booking.services.kits import kit_detail, list_kits, set_kit_condition, set_part_condition
-from booking.ui.common import fdate, require_role, show_error, tr
+from booking.ui.common import fdate, lang, require_role, show_error, tr
 from booking.ui.nav import STAFF
 
 add_messages(
     {
+        "kitpage.calendar": {"fr": "Tournée du kit (.ics)", "en": "Kit tour (.ics)"},
         "kitpage.title": {"fr": "Kits", "en": "Kits"},
         "kitpage.empty": {"fr": "Aucun kit.", "en": "No kit."},
         "kitpage.col.code": {"fr": "Code", "en": "Code"},
@@ -42,6 +44,7 @@ add_messages(
 )
 
 user = require_role(*STAFF)
+language = lang()  # the file is made when clicked, outside this run
 st.title(tr("kitpage.title"))
 flash = st.session_state.pop("kits.flash", None)
 if flash:
@@ -68,6 +71,13 @@ st.dataframe(
 )
 kit = st.selectbox(tr("kitpage.choose"), kits, format_func=lambda k: f"{k.code} — {k.name}")
 detail = kit_detail(kit.id)
+st.download_button(
+    tr("kitpage.calendar"),
+    data=lambda: export_calendar(f"kit:{kit.id}", lang=language),
+    file_name=f"kit-{kit.code}.ics",
+    mime="text/calendar",
+    icon=":material/calendar_month:",
+)
 
 
 def _saved(told: int) -> None:

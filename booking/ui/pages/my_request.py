@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from booking.calendars import export_calendar
 from booking.documents import document_filename, document_for_token
 from booking.errors import DomainError
 from booking.i18n import add_messages
@@ -16,6 +17,7 @@ from booking.services.requests import (
     open_request,
     withdraw_request,
 )
+from booking.ui.closures_upload import render_closure_upload
 from booking.ui.common import fdate, fdatetime, lang, show_error, tr
 from booking.ui.request_fields import (
     PROJECT_FIELDS,
@@ -25,19 +27,6 @@ from booking.ui.request_fields import (
     window_inputs,
 )
 from booking.ui.text import plain
-
-try:  # the calendars feature (another engineer) may not have landed yet
-    from booking.calendars import export_calendar
-except ModuleNotFoundError as exc:
-    if exc.name not in ("booking.calendars",):
-        raise
-    export_calendar = None
-try:  # the closures upload (same engineer)
-    from booking.ui.closures_upload import render_closure_upload
-except ModuleNotFoundError as exc:
-    if exc.name not in ("booking.ui.closures_upload",):
-        raise
-    render_closure_upload = None
 
 add_messages(
     {
@@ -196,14 +185,13 @@ if view.stop is not None:
     st.subheader(tr("my.downloads"))
     cols = st.columns(3)
     code = lang()  # the files are made when clicked, outside this run
-    if export_calendar is not None:
-        cols[0].download_button(
-            tr("my.calendar"),
-            data=lambda: export_calendar(f"stop:{stop.id}", lang=code),
-            file_name=f"etape-{stop.id}.ics",
-            mime="text/calendar",
-            icon=":material/calendar_month:",
-        )
+    cols[0].download_button(
+        tr("my.calendar"),
+        data=lambda: export_calendar(f"stop:{stop.id}", lang=code),
+        file_name=f"etape-{stop.id}.ics",
+        mime="text/calendar",
+        icon=":material/calendar_month:",
+    )
     if view.documents_ready:
         for column, kind, label in (
             (cols[1], "installation_guide", "my.guide"),
@@ -290,7 +278,7 @@ if view.can_withdraw:
     if st.session_state.get("my_request.ask_withdraw"):
         _withdraw_dialog()
 
-if render_closure_upload is not None and view.status in (
+if view.status in (
     "submitted",
     "held",
     "waitlisted",

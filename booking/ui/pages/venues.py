@@ -3,6 +3,7 @@
 import streamlit as st
 from babel.dates import get_day_names
 
+from booking.calendars import export_calendar
 from booking.errors import DomainError
 from booking.geocoding import commune_choices
 from booking.i18n import add_messages
@@ -14,6 +15,7 @@ from booking.services.venues import (
     remove_closure,
     venue_detail,
 )
+from booking.ui.closures_upload import render_closure_upload
 from booking.ui.common import fdate, lang, require_role, show_error, tr
 from booking.ui.nav import STAFF
 from booking.ui.text import plain
@@ -21,6 +23,7 @@ from booking.ui.venue_map import show_point
 
 add_messages(
     {
+        "venuepage.calendar": {"fr": "Calendrier du lieu (.ics)", "en": "Venue calendar (.ics)"},
         "venuepage.title": {"fr": "Lieux", "en": "Venues"},
         "venuepage.search": {"fr": "Nom ou commune", "en": "Name or town"},
         "venuepage.type": {"fr": "Type", "en": "Type"},
@@ -71,6 +74,7 @@ add_messages(
 )
 
 user = require_role(*STAFF)
+language = lang()  # the file is made when clicked, outside this run
 st.title(tr("venuepage.title"))
 flash = st.session_state.pop("venues.flash", None)
 if flash:
@@ -189,6 +193,15 @@ with st.form("venues.closure", clear_on_submit=True):
     reason = cols[1].text_input(tr("venuepage.reason"), max_chars=300)
     if st.form_submit_button(tr("venuepage.add_closure")) and isinstance(days, tuple) and days:
         _act(lambda: add_closure(row.id, days[0], days[-1], reason, actor=user.actor))
+
+render_closure_upload(row.id, user.actor)
+st.download_button(
+    tr("venuepage.calendar"),
+    data=lambda: export_calendar(f"venue:{row.id}", lang=language),
+    file_name=f"lieu-{row.id}.ics",
+    mime="text/calendar",
+    icon=":material/calendar_month:",
+)
 
 st.subheader(tr("venuepage.contacts"))
 for contact in detail.contacts:
