@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default=f"sqlite:///{DEFAULT_SQLITE}", alias="DATABASE_URL")
     base_url: str = Field(default="http://localhost:8501", alias="TOURNEE_BASE_URL")
     default_language: str = Field(default="fr", alias="TOURNEE_LANGUAGE")
+    # Signs the visitor form's CSRF tokens; set the same value on every app process behind a
+    # proxy (empty: a random key per process, fine for the single embedded process).
+    secret_key: str = Field(default="", alias="TOURNEE_SECRET_KEY", repr=False)
 
     # Email (SMTP). With no host, messages stay in the outbox and are shown to staff.
     smtp_host: str = Field(default="", alias="SMTP_HOST")

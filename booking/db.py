@@ -30,6 +30,7 @@ from booking.config import PROJECT_ROOT, get_settings
 from booking.errors import ConfigurationError, DomainError
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+READ_ONLY_OPTION = "tournee_read_only"
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -71,8 +72,12 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _on_sqlite_begin(conn: Any) -> None:
-    # Take the write lock up front: two writers queue instead of failing half-way.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers take the write lock up front: two writers queue instead of failing half-way.
+    # Readers (`read_session`) read a WAL snapshot and never hold the lock.
+    if conn.get_execution_options().get(READ_ONLY_OPTION):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -137,8 +142,10 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
 
 @contextlib.contextmanager
 def read_session(engine: Engine | None = None) -> Iterator[Session]:
-    """A session for reads; nothing it does is committed."""
-    session = Session(engine or get_engine(), expire_on_commit=False)
+    """A session for reads; nothing it does is committed, and on SQLite it reads a snapshot
+    without taking the write lock (a long dashboard query never makes a visitor wait)."""
+    engine = engine or get_engine()
+    session = Session(engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False)
     try:
         yield session
     finally:

@@ -154,7 +154,7 @@ def kit_detail(kit_id: int, *, today: dt.date | None = None) -> KitDetail:
         )
 
 
-def _record_and_tell(
+def record_part_change_in_session(
     session: Session,
     *,
     actor: str,
@@ -228,7 +228,7 @@ def set_kit_condition(
             raise NotFound("kits.not_found")
         before = str(kit.condition)
         kit.condition, kit.condition_note = KitCondition(value), note
-        return _record_and_tell(
+        return record_part_change_in_session(
             session,
             actor=actor,
             action="kit.condition_changed",
@@ -267,7 +267,7 @@ def set_part_condition(
         before = str(part.condition)
         part.condition, part.note = PartCondition(value), note
         label = part.label
-        return _record_and_tell(
+        return record_part_change_in_session(
             session,
             actor=actor,
             action="kit.part_condition_changed",
