@@ -11,6 +11,7 @@ be idle (no running script) before each shot.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import subprocess
@@ -86,15 +87,13 @@ def start_app(db_path: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 def wait_idle(page) -> None:  # type: ignore[no-untyped-def]
-    """Streamlit is idle when the app is drawn and no script run is in progress."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
-    page.wait_for_function(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            return app && app.getAttribute('data-test-script-state') !== 'running'
-                && !document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]');
-        }""",
-        timeout=60_000,
+    """Streamlit is idle when a script run has finished and drawn the page's heading."""
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000
+    )
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000
     )
     page.wait_for_timeout(300)  # let charts finish their first paint
 
@@ -115,7 +114,7 @@ def main() -> int:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-                shots = [("venue-exhibition", "/expositions"), ("venue-request-form", "/demande")]
+                shots = [("venue-exhibition", "/"), ("venue-request-form", "/demande")]
                 for name, path in shots:
                     page.goto(base + path)
                     wait_idle(page)
@@ -137,6 +136,29 @@ def main() -> int:
                     page.get_by_role("link", name=label).first.click()
                     wait_idle(page)
                     page.screenshot(path=str(out / f"{name}.png"), full_page=False)
+                # the visitor's minute: the QR form on a phone, without JavaScript
+                links = subprocess.run(
+                    [sys.executable, "-m", "booking", "feedback", "links", "--json"],
+                    env={
+                        **os.environ,
+                        "DATABASE_URL": f"sqlite:///{Path(tmp) / 'tournee.db'}",
+                        "TOURNEE_BASE_URL": base,
+                    },
+                    cwd=ROOT,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                url = json.loads(links)[0]["url"]
+                phone = browser.new_context(
+                    viewport={"width": 390, "height": 844},
+                    java_script_enabled=False,
+                    device_scale_factor=1,
+                    is_mobile=True,
+                )
+                visitor = phone.new_page()
+                visitor.goto(url)
+                visitor.screenshot(path=str(out / "visitor-form.png"), full_page=True)
                 browser.close()
         finally:
             app.terminate()
