@@ -10,6 +10,7 @@ from booking.config import PROJECT_ROOT
 from booking.i18n import LANGUAGES
 from booking.ui.common import current_user, ensure_database, lang, tr
 from booking.ui.nav import pages_for
+from booking.ui.text import plain
 
 _LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
@@ -33,7 +34,11 @@ def _sidebar() -> None:
         user = current_user()
         if user is not None:
             st.caption(
-                tr("ui.signed_in_as", name=user.display_name, role=tr(f"ui.role.{user.role.value}"))
+                tr(
+                    "ui.signed_in_as",
+                    name=plain(user.display_name),
+                    role=tr(f"ui.role.{user.role.value}"),
+                )
             )
             if st.button(tr("ui.logout"), icon=":material/logout:"):
                 st.session_state.pop("user_id", None)

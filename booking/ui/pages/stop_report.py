@@ -13,6 +13,7 @@ from booking.feedback.reports import ReportInput, report_context, submit_stop_re
 from booking.feedback.submit import local_today
 from booking.i18n import add_messages
 from booking.ui.common import fdate, fdatetime, lang, show_error, tr
+from booking.ui.text import plain
 
 add_messages(
     {
@@ -89,8 +90,8 @@ except NotFound as exc:
 st.write(
     tr(
         "vrep.stop",
-        title=ctx.exhibition_title,
-        venue=ctx.venue_name,
+        title=plain(ctx.exhibition_title),
+        venue=plain(ctx.venue_name),
         start=fdate(ctx.install_date),
         end=fdate(ctx.last_open_date),
         dismantle=fdate(ctx.dismantle_date),

@@ -11,6 +11,7 @@ from booking.feedback.reports import list_stop_reports, report_photo
 from booking.i18n import add_messages
 from booking.ui.common import fdate, fdatetime, lang, require_role, show_error, tr
 from booking.ui.nav import TUBA
+from booking.ui.text import plain
 
 add_messages(
     {
@@ -140,7 +141,7 @@ if not links:
 for link in links:
     with st.container(border=True):
         st.markdown(
-            f"**{link.venue_name}** ({link.commune}) · {fdate(link.install_date)} – {fdate(link.last_open_date)}"
+            f"**{plain(link.venue_name)}** ({plain(link.commune)}) · {fdate(link.install_date)} – {fdate(link.last_open_date)}"
         )
         st.code(link.url, language=None)
         cols = st.columns(4)

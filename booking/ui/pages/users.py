@@ -8,6 +8,7 @@ from booking.models import Role
 from booking.services.accounts import add_user, list_users, set_user_disabled
 from booking.ui.common import require_role, show_error, tr
 from booking.ui.nav import ADMIN
+from booking.ui.text import plain
 
 add_messages(
     {
@@ -32,7 +33,7 @@ st.title(tr("users.title"))
 
 for user in list_users():
     cols = st.columns([3, 2, 2, 1])
-    cols[0].write(f"**{user.display_name}**  \n{user.email}")
+    cols[0].write(f"**{plain(user.display_name)}**  \n{plain(user.email)}")
     cols[1].write(tr(f"ui.role.{user.role.value}"))
     cols[2].write(tr("users.disabled") if user.disabled else tr("users.active"))
     if user.id != me.id:
