@@ -36,10 +36,16 @@ def test_database_at_newer_revision_is_refused(db_url: str) -> None:
     engine = db.get_engine(db_url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'ffff_from_the_future'"))
-    with pytest.raises(ConfigurationError, match="plus récente"):
-        db.check_schema(engine)
-    with pytest.raises(ConfigurationError, match="plus récente"):
-        db.upgrade(db_url)
+    try:
+        with pytest.raises(ConfigurationError, match="plus récente"):
+            db.check_schema(engine)
+        with pytest.raises(ConfigurationError, match="plus récente"):
+            db.upgrade(db_url)
+    finally:  # the PostgreSQL test database is shared by the session's later tests
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE alembic_version SET version_num = :v"), {"v": db.head_revision()}
+            )
 
 
 def test_aware_times_round_trip_in_utc_and_naive_ones_are_refused(db_url: str) -> None:
