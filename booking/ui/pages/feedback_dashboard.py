@@ -26,6 +26,7 @@ from booking.feedback.exports import export_bytes
 from booking.i18n import add_messages, format_number
 from booking.ui.common import fdate, lang, require_role, show_error, tr
 from booking.ui.nav import TUBA
+from booking.ui.text import plain
 
 add_messages(
     {
@@ -435,7 +436,7 @@ with tabs[4]:
     for c in comments:
         with st.container(border=True):
             st.caption(
-                f"{c.venue_name} · {fdate(c.day)} · {c.language.upper()} · "
+                f"{plain(c.venue_name)} · {fdate(c.day)} · {c.language.upper()} · "
                 f"{tr('fdash.status')} : {tr(f'fdash.status.{c.status}')}"
             )
             st.text(c.comment)  # plain text: whatever a visitor typed stays inert
