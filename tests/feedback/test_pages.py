@@ -1,5 +1,3 @@
-import pytest
-
 """The four pages, driven through the app as a person would (AppTest)."""
 
 from __future__ import annotations
@@ -7,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
