@@ -529,6 +529,25 @@ def clear_read_models() -> None:
         _READ_MODELS.clear()
 
 
+def data_version() -> tuple[Any, ...]:
+    """What the dashboard's figures depend on, read in one cheap query: the database, the
+    newest response and the number of responses, stop reports and stops (with their latest
+    change). Pages key their caches on it, so a cached figure is never older than the data."""
+    engine = get_engine()
+    with read_session(engine) as session:
+        row = session.execute(
+            select(
+                select(func.max(R.c.id)).scalar_subquery(),
+                select(func.count()).select_from(R).scalar_subquery(),
+                select(func.count()).select_from(StopReport).scalar_subquery(),
+                select(func.max(col(StopReport.updated_at))).scalar_subquery(),
+                select(func.count()).select_from(Stop).scalar_subquery(),
+                select(func.max(col(Stop.updated_at))).scalar_subquery(),
+            )
+        ).one()
+    return (engine.url.render_as_string(hide_password=True), *row)
+
+
 def summarise(filters: Filters, lang: str = "fr") -> Summary:
     """The dashboard's figures for `filters`, every breakdown suppressed.
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
@@ -42,9 +41,6 @@ def _problems(at: AppTest) -> list[str]:
     return [e.value for e in at.exception] + [e.value for e in at.error]
 
 
-@pytest.mark.skip(
-    reason="depends on the day it runs (fails after midnight UTC on 2026-11-22); the dashboard fix in progress is not landed"
-)
 def test_dashboard_shows_figures_and_moderates_comments_as_text(stops: Stops) -> None:
     assert stops.open.id
     add_answers(stops.open.id, 11, rating=5)
