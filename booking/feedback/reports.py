@@ -589,11 +589,33 @@ class ReportRow(ReportData):
 
 
 def list_stop_reports(filters: Filters, *, limit: int | None = None) -> list[ReportRow]:
-    """The stop reports of the stops kept by `filters`, newest stop first."""
+    """The stop reports of the stops kept by `filters`, newest stop first.
+
+    Columns, not entities: ten years of reports load in one light query (never the photos,
+    never an ORM object per row)."""
     filters.check()
     with read_session() as session:
         query = (
-            select(StopReport, Stop, Venue)
+            select(  # type: ignore[call-overload]
+                col(StopReport.stop_id),
+                col(StopReport.visitors_total),
+                col(StopReport.visitors_by_day),
+                col(StopReport.groups),
+                col(StopReport.school_classes),
+                col(StopReport.mediation_sessions),
+                col(StopReport.incidents),
+                col(StopReport.comments),
+                col(StopReport.fixing_kit_condition),
+                col(StopReport.parts_condition),
+                col(StopReport.photo).is_not(None),
+                col(StopReport.submitted_at),
+                col(StopReport.updated_at),
+                col(Venue.name),
+                col(Venue.type),
+                col(Venue.commune),
+                col(Stop.install_date),
+                col(Stop.last_open_date),
+            )
             .join(Stop, col(Stop.id) == col(StopReport.stop_id))
             .join(Venue, col(Venue.id) == col(Stop.venue_id))
             .order_by(col(Stop.install_date).desc(), col(Stop.id).desc())
@@ -603,8 +625,8 @@ def list_stop_reports(filters: Filters, *, limit: int | None = None) -> list[Rep
             query = query.where(col(StopReport.stop_id).in_(ids))
         if limit:
             query = query.limit(limit)
-        rows = session.exec(query).all()
-        part_ids = {int(pid) for r in rows for pid in r[0].parts_condition}
+        rows = session.exec(query).all()  # type: ignore[call-overload]
+        part_ids = {int(pid) for r in rows for pid in r[9]}
         labels = (
             {
                 p.id: p.label
@@ -613,28 +635,54 @@ def list_stop_reports(filters: Filters, *, limit: int | None = None) -> list[Rep
             if part_ids
             else {}
         )
-    result = []
-    for report, stop, venue in rows:
 
-        def parts(state: str, report: StopReport = report) -> list[str]:
-            return [
-                labels.get(int(pid), pid) for pid, c in report.parts_condition.items() if c == state
-            ]
+    def parts(conditions: dict[str, str], state: str) -> list[str]:
+        return [labels.get(int(pid), pid) for pid, c in conditions.items() if c == state]
 
-        result.append(
-            ReportRow(
-                **vars(_data(report)),
-                stop_id=report.stop_id,
-                venue_name=venue.name,
-                venue_type=str(venue.type),
-                commune=venue.commune,
-                install_date=stop.install_date,
-                last_open_date=stop.last_open_date,
-                damaged_parts=parts("damaged"),
-                missing_parts=parts("missing"),
-            )
+    return [
+        ReportRow(
+            visitors_total=total,
+            visitors_by_day=dict(by_day),
+            groups=groups,
+            school_classes=classes,
+            mediation_sessions=sessions,
+            incidents=incidents,
+            comments=comments,
+            fixing_kit_condition=str(fixing),
+            parts_condition=dict(conditions),
+            has_photo=bool(has_photo),
+            submitted_at=submitted,
+            updated_at=updated,
+            stop_id=stop_id,
+            venue_name=venue_name,
+            venue_type=str(venue_type),
+            commune=commune,
+            install_date=install,
+            last_open_date=last_open,
+            damaged_parts=parts(conditions, "damaged"),
+            missing_parts=parts(conditions, "missing"),
         )
-    return result
+        for (
+            stop_id,
+            total,
+            by_day,
+            groups,
+            classes,
+            sessions,
+            incidents,
+            comments,
+            fixing,
+            conditions,
+            has_photo,
+            submitted,
+            updated,
+            venue_name,
+            venue_type,
+            commune,
+            install,
+            last_open,
+        ) in rows
+    ]
 
 
 def report_photo(stop_id: int) -> tuple[bytes, str] | None:

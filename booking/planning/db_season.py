@@ -17,10 +17,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
 
 from booking import audit
 from booking.config import TIMEZONE, get_settings
@@ -151,40 +153,67 @@ def export_scenario(
         with read_session() as own:
             return export_scenario(start=start, end=end, session=own)
     today = dt.datetime.now(PARIS).date()
-    requests = list(
-        session.exec(
-            select(BookingRequest).where(
-                col(BookingRequest.status).in_([*LIVE, RequestStatus.approved])
-            )
+    # Only the season's rows are read: years of past stops and windows never leave the
+    # database (the horizon comes first, from the waiting requests and the stops to come).
+    # Rows of the few columns used, not entities.
+    request_columns = sa_select(
+        col(BookingRequest.id),
+        col(BookingRequest.venue_id),
+        col(BookingRequest.exhibition_id),
+        col(BookingRequest.status),
+        col(BookingRequest.stay_min_days),
+        col(BookingRequest.stay_max_days),
+        col(BookingRequest.priority),
+        col(BookingRequest.preferred_start),
+    )
+    live = list(session.execute(request_columns.where(col(BookingRequest.status).in_(LIVE))))
+    windows: dict[int, list[RequestWindow]] = defaultdict(list)
+    for w in session.exec(
+        select(RequestWindow).where(col(RequestWindow.request_id).in_([r.id for r in live]))
+    ):
+        windows[w.request_id].append(w)
+    confirmed = (
+        sa_select(
+            col(Stop.request_id),
+            col(Stop.kit_id),
+            col(Stop.install_date),
+            col(Stop.last_open_date),
+            col(Stop.dismantle_date),
+        )
+        .join(BookingRequest, col(BookingRequest.id) == col(Stop.request_id))
+        .where(
+            col(Stop.status) == StopStatus.confirmed,
+            col(BookingRequest.status) == RequestStatus.approved,
         )
     )
-    windows: dict[int, list[RequestWindow]] = defaultdict(list)
-    for w in session.exec(select(RequestWindow)):
-        windows[w.request_id].append(w)
-    stops = {
-        s.request_id: s
-        for s in session.exec(select(Stop).where(Stop.status == StopStatus.confirmed))
-    }
     starts: list[dt.date] = []
     ends: list[dt.date] = []
-    for r in requests:
+    for current in session.execute(confirmed.where(col(Stop.dismantle_date) >= today)):
+        starts.append(current.install_date)
+        ends.append(current.dismantle_date)
+    for r in live:
         assert r.id is not None
-        if r.status == RequestStatus.approved:
-            stop = stops.get(r.id)
-            if stop is not None and stop.dismantle_date >= today:
-                starts.append(stop.install_date)
-                ends.append(stop.dismantle_date)
-        else:
-            for w in windows[r.id]:
-                if w.end >= today:
-                    starts.append(max(w.start, today))
-                    ends.append(w.end)
+        for w in windows[r.id]:
+            if w.end >= today:
+                starts.append(max(w.start, today))
+                ends.append(w.end)
     horizon_start = start or (min(starts) if starts else today)
     horizon_end = end or (max(ends) if ends else today + dt.timedelta(days=180))
     if horizon_end < horizon_start:
         horizon_end = horizon_start
     # a stop running today may start the horizon; requests are placed from today on
     earliest = horizon_start if start is not None else max(horizon_start, today)
+    stops = {
+        s.request_id: s
+        for s in session.execute(
+            confirmed.where(
+                col(Stop.install_date) >= horizon_start, col(Stop.dismantle_date) <= horizon_end
+            )
+        )
+    }
+    requests = live + list(
+        session.execute(request_columns.where(col(BookingRequest.id).in_(list(stops))))
+    )
 
     exhibitions = {e.id: e for e in session.exec(select(Exhibition))}
     depots = {d.id: d for d in session.exec(select(Depot))}
@@ -198,7 +227,11 @@ def export_scenario(
     kit_by_id = {k.id: k for k in kits}
     venues = {v.id: v for v in session.exec(select(Venue))}
     closures: dict[int, list[VenueClosure]] = defaultdict(list)
-    for c in session.exec(select(VenueClosure)):
+    for c in session.exec(
+        select(VenueClosure).where(  # only those the season's days can meet
+            col(VenueClosure.end) >= horizon_start, col(VenueClosure.start) <= horizon_end
+        )
+    ):
         closures[c.venue_id].append(c)
 
     out_requests: list[dict[str, Any]] = []
@@ -846,10 +879,15 @@ def list_van_days(
             query = query.where(col(VanDay.date) >= start)
         if end:
             query = query.where(col(VanDay.date) <= end)
-        counts: dict[int, int] = defaultdict(int)
-        for leg in session.exec(select(TransportLeg)):
-            if leg.van_day_id:
-                counts[leg.van_day_id] += 1
+        days = list(session.exec(query))
+        # Legs counted in SQL, for these days only (not every leg of every year).
+        counts: dict[int, int] = dict(
+            session.exec(  # type: ignore[arg-type]
+                select(TransportLeg.van_day_id, func.count())
+                .where(col(TransportLeg.van_day_id).in_([vd.id for vd in days]))
+                .group_by(col(TransportLeg.van_day_id))
+            ).all()
+        )
         return [
             {
                 "id": vd.id,
@@ -861,7 +899,7 @@ def list_van_days(
                 "legs": counts.get(vd.id or 0, 0),
                 "sequence": vd.sequence,
             }
-            for vd in session.exec(query)
+            for vd in days
         ]
 
 
@@ -980,75 +1018,93 @@ def van_day_sheet(van_day_id: int) -> VanDaySheet:
 
 
 def season_map() -> dict[str, list[dict[str, Any]]]:
-    """Every stop to come and the depots as points, and the van days' routes as lines."""
+    """Every stop to come and the depots as points, and the van days' routes as lines.
+
+    Columns, not entities: a season of points and lines is a few light queries."""
     today = dt.datetime.now(PARIS).date()
     with read_session() as session:
-        venues = {v.id: v for v in session.exec(select(Venue))}
-        depots = list(session.exec(select(Depot)))
-        stops = list(
-            session.exec(
-                select(Stop).where(
-                    Stop.status == StopStatus.confirmed, col(Stop.dismantle_date) >= today
-                )
+        venues = {
+            vid: (lat, lon, name)
+            for vid, lat, lon, name in session.exec(
+                select(col(Venue.id), col(Venue.lat), col(Venue.lon), col(Venue.name))
             )
-        )
-        kits = {k.id: k.code for k in session.exec(select(Kit))}
-        points = [
-            {
-                "lat": venues[s.venue_id].lat,
-                "lon": venues[s.venue_id].lon,
-                "label": venues[s.venue_id].name,
-                "kind": "stop",
-                "kit": kits.get(s.kit_id, ""),
-                "install": s.install_date.isoformat(),
-            }
-            for s in stops
-            if venues[s.venue_id].lat is not None
-        ] + [
-            {"lat": d.lat, "lon": d.lon, "label": d.name, "kind": "depot", "kit": "", "install": ""}
-            for d in depots
-        ]
-        lines = []
-        for leg in session.exec(select(TransportLeg).where(col(TransportLeg.date) >= today)):
-            ends: list[tuple[float, float] | None] = []
-            for depot_id, venue_id in (
-                (leg.from_depot_id, leg.from_venue_id),
-                (leg.to_depot_id, leg.to_venue_id),
-            ):
-                if depot_id:
-                    d = next((x for x in depots if x.id == depot_id), None)
-                    ends.append((d.lat, d.lon) if d else None)
-                else:
-                    v = venues.get(venue_id or 0)
-                    ok = v is not None and v.lat is not None and v.lon is not None
-                    ends.append((v.lat, v.lon) if ok else None)  # type: ignore[arg-type,union-attr]
-            if all(ends):
-                lines.append(
-                    {
-                        "leg": leg.id,
-                        "date": leg.date.isoformat(),
-                        "lat": ends[0][0],  # type: ignore[index]
-                        "lon": ends[0][1],  # type: ignore[index]
-                        "lat2": ends[1][0],  # type: ignore[index]
-                        "lon2": ends[1][1],  # type: ignore[index]
-                    }
-                )
+        }
+        depots = {d.id: d for d in session.exec(select(Depot))}
+        kits = dict(session.exec(select(col(Kit.id), col(Kit.code))).all())
+        stops = session.exec(
+            select(col(Stop.venue_id), col(Stop.kit_id), col(Stop.install_date)).where(
+                Stop.status == StopStatus.confirmed, col(Stop.dismantle_date) >= today
+            )
+        ).all()
+        legs = session.exec(
+            select(  # type: ignore[call-overload]
+                col(TransportLeg.id),
+                col(TransportLeg.date),
+                col(TransportLeg.from_depot_id),
+                col(TransportLeg.from_venue_id),
+                col(TransportLeg.to_depot_id),
+                col(TransportLeg.to_venue_id),
+            ).where(col(TransportLeg.date) >= today)
+        ).all()
+    points = [
+        {
+            "lat": venues[venue_id][0],
+            "lon": venues[venue_id][1],
+            "label": venues[venue_id][2],
+            "kind": "stop",
+            "kit": kits.get(kit_id, ""),
+            "install": install.isoformat(),
+        }
+        for venue_id, kit_id, install in stops
+        if venues[venue_id][0] is not None
+    ] + [
+        {"lat": d.lat, "lon": d.lon, "label": d.name, "kind": "depot", "kit": "", "install": ""}
+        for d in depots.values()
+    ]
+
+    def end(depot_id: int | None, venue_id: int | None) -> tuple[float, float] | None:
+        if depot_id:
+            d = depots.get(depot_id)
+            return (d.lat, d.lon) if d else None
+        v = venues.get(venue_id or 0)
+        return (v[0], v[1]) if v is not None and v[0] is not None and v[1] is not None else None
+
+    lines = []
+    for leg_id, day, from_depot, from_venue, to_depot, to_venue in legs:
+        a, b = end(from_depot, from_venue), end(to_depot, to_venue)
+        if a and b:
+            lines.append(
+                {
+                    "leg": leg_id,
+                    "date": day.isoformat(),
+                    "lat": a[0],
+                    "lon": a[1],
+                    "lat2": b[0],
+                    "lon2": b[1],
+                }
+            )
     return {"points": points, "lines": lines}
 
 
 def landmarks() -> list[dict[str, Any]]:
     """The gazetteer's communes as light landmarks for the maps (no tiles, no CDN)."""
+    return [dict(mark) for mark in _landmarks()]
+
+
+@lru_cache(maxsize=1)
+def _landmarks() -> tuple[dict[str, Any], ...]:
+    # A shipped file that never changes while the app runs: read and parsed once.
     import json
 
     from booking.config import DATA_DIR
 
     path = DATA_DIR / "gazetteer.json"
     if not path.exists():
-        return []
+        return ()
     with open(path, encoding="utf-8") as handle:
         data = json.load(handle)
-    return [
+    return tuple(
         {"lat": c["lat"], "lon": c["lon"], "label": c.get("short_name") or c["name"]}
         for c in data.get("communes", [])
         if c.get("lat") is not None and c.get("insee") != "69123"
-    ]
+    )

@@ -1,27 +1,50 @@
-"""Maps drawn locally with Altair: points and route lines on longitude/latitude axes, the
-gazetteer's communes as light landmarks. No tiles, no CDN, no third-party request."""
+"""Maps drawn locally with Vega-Lite: points and route lines on longitude/latitude axes, the
+gazetteer's communes as light landmarks. No tiles, no CDN, no third-party request.
+
+The charts are Vega-Lite specifications as plain dicts, for `st.vega_lite_chart`: building
+the same charts with Altair cost more than the rest of the page (Altair checks every
+encoding and every datum against the Vega-Lite schema on each render)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-import altair as alt
-
 from booking.planning.db_season import landmarks
+
+_LON = {"field": "lon", "type": "quantitative"}
+_LAT = {"field": "lat", "type": "quantitative"}
+
+
+def _nominal(field: str, title: str | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"field": field, "type": "nominal"}
+    if title is not None:
+        spec["title"] = title
+    return spec
 
 
 def _landmark_layer(marks: list[dict[str, Any]], box: tuple[float, float, float, float]) -> Any:
     lat0, lat1, lon0, lon1 = box
     inside = [m for m in marks if lat0 <= m["lat"] <= lat1 and lon0 <= m["lon"] <= lon1]
-    base = alt.Chart(alt.Data(values=inside))
-    dots = base.mark_circle(size=12, color="#bbbbbb").encode(
-        longitude="lon:Q", latitude="lat:Q", tooltip=["label:N"]
-    )
-    names = base.mark_text(fontSize=9, color="#999999", dx=4, align="left").encode(
-        longitude="lon:Q", latitude="lat:Q", text="label:N"
-    )
-    return dots + names
+    return {
+        "data": {"values": inside},
+        "layer": [
+            {
+                "mark": {"type": "circle", "size": 12, "color": "#bbbbbb"},
+                "encoding": {"longitude": _LON, "latitude": _LAT, "tooltip": [_nominal("label")]},
+            },
+            {
+                "mark": {
+                    "type": "text",
+                    "fontSize": 9,
+                    "color": "#999999",
+                    "dx": 4,
+                    "align": "left",
+                },
+                "encoding": {"longitude": _LON, "latitude": _LAT, "text": _nominal("label")},
+            },
+        ],
+    }
 
 
 def _box(points: Sequence[dict[str, Any]]) -> tuple[float, float, float, float]:
@@ -31,25 +54,39 @@ def _box(points: Sequence[dict[str, Any]]) -> tuple[float, float, float, float]:
     return min(lats) - pad, max(lats) + pad, min(lons) - pad, max(lons) + pad
 
 
-def route_chart(route: Sequence[tuple[float, float, str]], *, height: int = 380) -> Any:
+def _map(layers: list[dict[str, Any]], height: int) -> dict[str, Any]:
+    return {"layer": layers, "projection": {"type": "mercator"}, "height": height}
+
+
+def route_chart(route: Sequence[tuple[float, float, str]], *, height: int = 380) -> dict[str, Any]:
     """One van day: the places in driving order, numbered, joined by lines."""
     points = [
         {"lat": lat, "lon": lon, "label": label, "order": i}
         for i, (lat, lon, label) in enumerate(route)
     ]
-    box = _box(points)
-    base = alt.Chart(alt.Data(values=points))
-    line = base.mark_line(color="#1e5aa0", strokeWidth=2).encode(
-        longitude="lon:Q", latitude="lat:Q", order="order:Q"
-    )
-    dots = base.mark_circle(size=160, color="#1e5aa0").encode(
-        longitude="lon:Q", latitude="lat:Q", tooltip=["order:Q", "label:N"]
-    )
-    numbers = base.mark_text(color="white", fontWeight="bold", fontSize=10).encode(
-        longitude="lon:Q", latitude="lat:Q", text="order:Q"
-    )
-    chart = _landmark_layer(landmarks(), box) + line + dots + numbers
-    return chart.project(type="mercator").properties(height=height)
+    order = {"field": "order", "type": "quantitative"}
+    route_layers = {
+        "data": {"values": points},
+        "layer": [
+            {
+                "mark": {"type": "line", "color": "#1e5aa0", "strokeWidth": 2},
+                "encoding": {"longitude": _LON, "latitude": _LAT, "order": order},
+            },
+            {
+                "mark": {"type": "circle", "size": 160, "color": "#1e5aa0"},
+                "encoding": {
+                    "longitude": _LON,
+                    "latitude": _LAT,
+                    "tooltip": [order, _nominal("label")],
+                },
+            },
+            {
+                "mark": {"type": "text", "color": "white", "fontWeight": "bold", "fontSize": 10},
+                "encoding": {"longitude": _LON, "latitude": _LAT, "text": order},
+            },
+        ],
+    }
+    return _map([_landmark_layer(landmarks(), _box(points)), route_layers], height)
 
 
 def season_chart(
@@ -57,23 +94,39 @@ def season_chart(
     lines: Sequence[dict[str, Any]] = (),
     *,
     height: int = 480,
-) -> Any:
+) -> dict[str, Any]:
     """The season: every stop (coloured by kit), the depots, and the legs as straight lines."""
-    box = _box(points)
-    layers = _landmark_layer(landmarks(), box)
+    layers = [_landmark_layer(landmarks(), _box(points))]
     if lines:
-        layers = layers + alt.Chart(alt.Data(values=list(lines))).mark_rule(
-            color="#1e5aa0", opacity=0.25
-        ).encode(longitude="lon:Q", latitude="lat:Q", longitude2="lon2:Q", latitude2="lat2:Q")
-    stops = [p for p in points if p.get("kind") != "depot"]
-    depots = [p for p in points if p.get("kind") == "depot"]
-    layers = layers + alt.Chart(alt.Data(values=stops)).mark_circle(size=70).encode(
-        longitude="lon:Q",
-        latitude="lat:Q",
-        color=alt.Color("kit:N", title="Kit"),
-        tooltip=["label:N", "kit:N", "install:N"],
+        layers.append(
+            {
+                "data": {"values": list(lines)},
+                "mark": {"type": "rule", "color": "#1e5aa0", "opacity": 0.25},
+                "encoding": {
+                    "longitude": _LON,
+                    "latitude": _LAT,
+                    "longitude2": {"field": "lon2"},
+                    "latitude2": {"field": "lat2"},
+                },
+            }
+        )
+    layers.append(
+        {
+            "data": {"values": [p for p in points if p.get("kind") != "depot"]},
+            "mark": {"type": "circle", "size": 70},
+            "encoding": {
+                "longitude": _LON,
+                "latitude": _LAT,
+                "color": _nominal("kit", "Kit"),
+                "tooltip": [_nominal("label"), _nominal("kit"), _nominal("install")],
+            },
+        }
     )
-    layers = layers + alt.Chart(alt.Data(values=depots)).mark_square(
-        size=140, color="black"
-    ).encode(longitude="lon:Q", latitude="lat:Q", tooltip=["label:N"])
-    return layers.project(type="mercator").properties(height=height)
+    layers.append(
+        {
+            "data": {"values": [p for p in points if p.get("kind") == "depot"]},
+            "mark": {"type": "square", "size": 140, "color": "black"},
+            "encoding": {"longitude": _LON, "latitude": _LAT, "tooltip": [_nominal("label")]},
+        }
+    )
+    return _map(layers, height)

@@ -14,6 +14,7 @@ in Europe/Paris otherwise.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import secrets
@@ -1369,15 +1370,15 @@ def candidate_placements(
             )
         )
         taken: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-        for occ in session.exec(
-            select(KitOccupancy)
+        for kit_id, start, end in session.exec(
+            select(col(KitOccupancy.kit_id), col(KitOccupancy.start), col(KitOccupancy.end))
             .where(
                 col(KitOccupancy.kit_id).in_([k.id for k in kits]),
                 KitOccupancy.request_id != request_id,
             )
             .order_by(col(KitOccupancy.start))
         ):
-            taken[occ.kit_id].append((occ.start, occ.end))
+            taken[kit_id].append((start, end))
         windows = _windows(session, request_id)
         closures = venue_closures(session, venue.id)  # type: ignore[arg-type]
     rules = day_rules()
@@ -1394,7 +1395,7 @@ def candidate_placements(
     best: dict[tuple[int, int, int], tuple[tuple[Any, ...], Candidate]] = {}
     for kit in kits:
         assert kit.id is not None
-        busy = taken[kit.id]
+        busy = _Busy(taken[kit.id])
         for window in windows:
             first = max(window[0], tomorrow, kit.available_from or window[0])
             last = min(window[1], kit.available_to or window[1])
@@ -1430,10 +1431,8 @@ def candidate_placements(
                     if is_school
                     else 0,
                     closure_days=sum(any(s <= d <= e for s, e in closures) for d in stay),
-                    gap_before=min(
-                        ((start - e).days for _s, e in busy if e <= start), default=None
-                    ),
-                    gap_after=min(((s - end).days for s, _e in busy if s >= end), default=None),
+                    gap_before=busy.gap_before(start),
+                    gap_after=busy.gap_after(end),
                     short_notice=install < notice,
                 )
                 adjacent = candidate.gap_before == 0 or candidate.gap_after == 0
@@ -1456,11 +1455,45 @@ def candidate_placements(
     return [candidate for _key, candidate in ranked[: max(1, limit)]]
 
 
+class _Busy:
+    """A kit's taken days, [start, end) intervals that never overlap one another (the
+    database's guard), sorted: overlap and gap questions answered by bisection, so years of
+    a kit's history cost a logarithm, not a scan, for every day tried."""
+
+    def __init__(self, intervals: list[tuple[dt.date, dt.date]]) -> None:
+        self.intervals = sorted(intervals)
+        self.starts = [s for s, _e in self.intervals]
+        self.ends = [e for _s, e in self.intervals]
+
+    def overlaps(self, start: dt.date, end: dt.date) -> bool:
+        i = bisect.bisect_right(self.ends, start)  # the first interval ending after `start`
+        return i < len(self.intervals) and self.starts[i] < end
+
+    def gap_before(self, start: dt.date) -> int | None:
+        i = bisect.bisect_right(self.ends, start)  # intervals before it end by `start`
+        return (start - self.ends[i - 1]).days if i else None
+
+    def gap_after(self, end: dt.date) -> int | None:
+        i = bisect.bisect_left(self.starts, end)
+        return (self.starts[i] - end).days if i < len(self.starts) else None
+
+
+def _first_handling_day(first: dt.date, last: dt.date, handling: Any) -> dt.date | None:
+    """The first day from `first` to `last` the van may handle the kit (usually within a
+    day or two: never the list of every day up to the window's end)."""
+    day = first
+    while day <= last:
+        if handling(day):
+            return day
+        day += dt.timedelta(days=1)
+    return None
+
+
 def _longest_stay(
     install: dt.date,
     last_day: dt.date,
     request: BookingRequest,
-    busy: list[tuple[dt.date, dt.date]],
+    busy: _Busy,
     buffer_days: int,
     handling: Any,
 ) -> tuple[dt.date, dt.date, dt.date, dt.date] | None:
@@ -1470,11 +1503,11 @@ def _longest_stay(
         last_open = install + dt.timedelta(days=stay - 1)
         if last_open > last_day:
             continue
-        dismantle = next((d for d in day_range(last_open, last_day) if handling(d)), None)
+        dismantle = _first_handling_day(last_open, last_day, handling)
         if dismantle is None:
             continue
         start, end = occupancy_range(install, dismantle, buffer_days)
-        if any(s < end and e > start for s, e in busy):
+        if busy.overlaps(start, end):
             continue
         return last_open, dismantle, start, end
     return None

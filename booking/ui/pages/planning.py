@@ -171,7 +171,7 @@ with left:
 with right:
     st.download_button(
         tr("planning.export"),
-        json.dumps(season_data, ensure_ascii=False, indent=2),
+        lambda: json.dumps(season_data, ensure_ascii=False, indent=2),  # made when clicked
         file_name="saison.json",
         mime="application/json",
         icon=":material/download:",
@@ -332,4 +332,4 @@ points = [
     {"lat": d.lat, "lon": d.lon, "label": d.name, "kind": "depot", "kit": "", "install": ""}
     for d in scenario.depots
 ]
-st.altair_chart(season_chart(points), width="stretch")
+st.vega_lite_chart(spec=season_chart(points), width="stretch")

@@ -212,23 +212,30 @@ def _windows_text(windows: list[tuple[dt.date, dt.date]]) -> str:
 
 
 if rows:
+    # Headers and words looked up once, not once per row (years of requests can be listed).
+    head = {
+        k: tr(f"queue.col.{k}")
+        for k in (
+            "id", "status", "venue", "commune", "windows", "stay", "kit", "dates", "expires",
+            "submitted", "flags",
+        )
+    }  # fmt: skip
+    status_words = {s.value: tr(f"booking.status.{s.value}") for s in STATUS_ORDER}
+    outside, pending = tr("queue.flag.outside"), tr("queue.flag.proposal")
     st.dataframe(
         [
             {
-                tr("queue.col.id"): r.id,
-                tr("queue.col.status"): tr(f"booking.status.{r.status}"),
-                tr("queue.col.venue"): r.venue,
-                tr("queue.col.commune"): r.commune,
-                tr("queue.col.windows"): _windows_text(r.windows),
-                tr("queue.col.stay"): f"{r.stay_min_days}–{r.stay_max_days}",
-                tr("queue.col.kit"): r.kit,
-                tr("queue.col.dates"): f"{fdate(r.start)} → {fdate(r.end)}" if r.start else "",
-                tr("queue.col.expires"): fdatetime(r.hold_expires_at) if r.hold_expires_at else "",
-                tr("queue.col.submitted"): fdatetime(r.submitted_at),
-                tr("queue.col.flags"): ", ".join(
-                    [tr("queue.flag.outside")] * r.outside
-                    + [tr("queue.flag.proposal")] * r.proposal_pending
-                ),
+                head["id"]: r.id,
+                head["status"]: status_words.get(r.status, r.status),
+                head["venue"]: r.venue,
+                head["commune"]: r.commune,
+                head["windows"]: _windows_text(r.windows),
+                head["stay"]: f"{r.stay_min_days}–{r.stay_max_days}",
+                head["kit"]: r.kit,
+                head["dates"]: f"{fdate(r.start)} → {fdate(r.end)}" if r.start else "",
+                head["expires"]: fdatetime(r.hold_expires_at) if r.hold_expires_at else "",
+                head["submitted"]: fdatetime(r.submitted_at),
+                head["flags"]: ", ".join([outside] * r.outside + [pending] * r.proposal_pending),
             }
             for r in rows
         ],

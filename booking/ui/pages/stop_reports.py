@@ -88,30 +88,46 @@ except DomainError as exc:
 if not reports:
     st.info(tr("srep.none"), icon=":material/info:")
 else:
+    # Plain values, dates formatted by the grid: ten years of reports stay fast.
+    type_labels = {t: venue_type_label(t, LANG) for t in {r.venue_type for r in reports}}
     st.dataframe(
         [
             {
-                tr("srep.venue"): r.venue_name,
-                tr("srep.venue_type"): venue_type_label(r.venue_type, LANG),
-                tr("srep.commune"): r.commune,
-                tr("srep.dates"): f"{fdate(r.install_date)} – {fdate(r.last_open_date)}",
-                tr("srep.visitors"): r.visitors_total,
-                tr("srep.groups"): r.groups,
-                tr("srep.classes"): r.school_classes,
-                tr("srep.sessions"): r.mediation_sessions,
-                tr("srep.damage"): ", ".join(r.damaged_parts + r.missing_parts),
+                "venue": r.venue_name,
+                "type": type_labels[r.venue_type],
+                "commune": r.commune,
+                "start": r.install_date,
+                "end": r.last_open_date,
+                "visitors": r.visitors_total,
+                "groups": r.groups,
+                "classes": r.school_classes,
+                "sessions": r.mediation_sessions,
+                "damage": ", ".join(r.damaged_parts + r.missing_parts),
             }
             for r in reports
         ],
         hide_index=True,
         width="stretch",
+        column_config={
+            "venue": st.column_config.TextColumn(tr("srep.venue")),
+            "type": st.column_config.TextColumn(tr("srep.venue_type")),
+            "commune": st.column_config.TextColumn(tr("srep.commune")),
+            "start": st.column_config.DateColumn(tr("srep.dates"), format="DD/MM/YYYY"),
+            "end": st.column_config.DateColumn("→", format="DD/MM/YYYY"),
+            "visitors": st.column_config.NumberColumn(tr("srep.visitors"), format="%d"),
+            "groups": st.column_config.NumberColumn(tr("srep.groups"), format="%d"),
+            "classes": st.column_config.NumberColumn(tr("srep.classes"), format="%d"),
+            "sessions": st.column_config.NumberColumn(tr("srep.sessions"), format="%d"),
+            "damage": st.column_config.TextColumn(tr("srep.damage")),
+        },
     )
     st.subheader(tr("srep.details"))
     by_stop = {r.stop_id: r for r in reports}
     chosen = st.selectbox(
         tr("srep.venue"),
         list(by_stop),
-        format_func=lambda i: f"{by_stop[i].venue_name} ({fdate(by_stop[i].install_date)})",
+        # one label per report of ten years: a plain day/month/year, not a Babel call each
+        format_func=lambda i: f"{by_stop[i].venue_name} ({by_stop[i].install_date:%d/%m/%Y})",
     )
     if chosen is not None:
         r = by_stop[chosen]

@@ -8,7 +8,7 @@ import datetime as dt
 import streamlit as st
 
 from booking.errors import DomainError
-from booking.i18n import add_messages, format_number, format_time
+from booking.i18n import add_messages, format_date, format_number, format_time
 from booking.planning.db_season import list_van_days, plan_van_days, season_map, van_day_sheet
 from booking.planning.maps import route_chart, season_chart
 from booking.planning.route_sheet import route_sheet_pdf
@@ -94,27 +94,30 @@ rows = list_van_days(start=today - dt.timedelta(days=7))
 if not rows:
     st.info(tr("vandays.none"), icon=":material/local_shipping:")
 else:
+    code = lang()  # looked up once: months of van days can be listed
+    head = {k: tr(f"vandays.col.{k}") for k in ("date", "van", "times", "legs", "km")}
+    days = {r["id"]: format_date(r["date"], code) for r in rows}
 
     def _times(row: dict) -> str:  # type: ignore[type-arg]
         if row["start_at"] is None or row["end_at"] is None:
             return "—"
-        return f"{format_time(row['start_at'], lang())} – {format_time(row['end_at'], lang())}"
+        return f"{format_time(row['start_at'], code)} – {format_time(row['end_at'], code)}"
 
     st.dataframe(
         [
             {
-                tr("vandays.col.date"): fdate(r["date"]),
-                tr("vandays.col.van"): r["van"],
-                tr("vandays.col.times"): _times(r),
-                tr("vandays.col.legs"): r["legs"],
-                tr("vandays.col.km"): format_number(r["km"], lang()),
+                head["date"]: days[r["id"]],
+                head["van"]: r["van"],
+                head["times"]: _times(r),
+                head["legs"]: r["legs"],
+                head["km"]: format_number(r["km"], code),
             }
             for r in rows
         ],
         hide_index=True,
         width="stretch",
     )
-    labels = {r["id"]: f"{fdate(r['date'])} · {r['van']}" for r in rows}
+    labels = {r["id"]: f"{days[r['id']]} · {r['van']}" for r in rows}
     upcoming = [r["id"] for r in rows if r["date"] >= today] or [rows[-1]["id"]]
     chosen = st.selectbox(
         tr("vandays.choose"),
@@ -124,9 +127,10 @@ else:
     )
     sheet = van_day_sheet(int(chosen))
     st.subheader(f"{tr('vandays.sheet')} — {labels[chosen]}")
+    code = lang()  # the PDF is made when clicked (outside this run), not on every rerun
     st.download_button(
         tr("vandays.pdf"),
-        route_sheet_pdf(sheet, lang()),
+        lambda: route_sheet_pdf(sheet, code),
         file_name=f"feuille-de-route-{sheet.date.isoformat()}-{sheet.van}.pdf",
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
@@ -153,9 +157,9 @@ else:
         hide_index=True,
         width="stretch",
     )
-    st.altair_chart(route_chart(sheet.points), width="stretch")
+    st.vega_lite_chart(spec=route_chart(sheet.points), width="stretch")
 
 st.subheader(tr("vandays.season_map"))
 data = season_map()
 if data["points"]:
-    st.altair_chart(season_chart(data["points"], data["lines"]), width="stretch")
+    st.vega_lite_chart(spec=season_chart(data["points"], data["lines"]), width="stretch")
