@@ -1,6 +1,6 @@
 """The season plan: which request gets which kit and which dates, solved with OR-Tools CP-SAT.
 
-The model (days are whole days counted from the horizon's start):
+The interval model (days are whole days counted from the horizon's start):
 - per request: install day I, stay S, last open day L = I + S − 1, dismantle day D ≥ L, with I
   and D restricted to the venue's *handling days* (transport days the venue is open) inside
   one of the request's windows; a presence literal per compatible kit, summing to "placed";
@@ -12,12 +12,19 @@ The model (days are whole days counted from the horizon's start):
 - pinned stops (already approved) are fixed; the plan works around them.
 
 The objective is lexicographic, solved in two stages: (A) priority-weighted placed requests,
-then placed requests; (B) with A kept, transport km, then distance from preferred dates. The
-km of the model count every move as its own trip from the depot; the plan's `km` is the sum
-of the routed legs. A greedy placement gives the first hint; after solving, requests left
-out are tried once more in the gaps (a time-limited search may leave some), and the days are
-routed van by van (`vans.route_plan`); a stop whose move no van can fit is taken out with
-its reason.
+then placed requests, on the interval model; (B) with A kept, transport km, then distance
+from preferred dates. A small season (up to EXACT_MAX_REQUESTS requests) solves B on the
+interval model too, which proves it. A larger one solves B on the kit-flow model
+(`kit_flow`, the same rules with kits of one kind pooled and days indexed): a
+large-neighbourhood search improves the plan a few weeks at a time, and the linear
+relaxation of the whole model, solved beside it, bounds the km (the gap). When A is not
+proven, the search first places more requests, then reduces km.
+
+The km of the models count every move as its own trip from the depot; the plan's `km` is the
+sum of the routed legs. A greedy placement gives the first hint; after solving, requests
+left out are tried once more in the gaps (a time-limited search may leave some), and the
+days are routed van by van (`vans.route_plan`); a stop whose move no van can fit is tried
+on other days, else taken out with its reason.
 """
 
 from __future__ import annotations
@@ -26,13 +33,25 @@ import bisect
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from booking.i18n import add_messages, format_date, t
+from booking.planning.kit_flow import (
+    BoundInBackground,
+    Goal,
+    Improvement,
+    evaluate,
+    flow_size,
+    full_score,
+    handover_bound,
+    improve,
+)
+from booking.planning.kit_flow import Placed as _Placed
+from booking.planning.kit_flow import window_days as _window_days
 from booking.planning.scenario import (
     Plan,
     PlanStop,
@@ -100,6 +119,11 @@ add_messages(
 )
 
 CAPACITY_SHARE = 0.8  # share of the vans' shift minutes the season model may fill per day
+EXACT_MAX_REQUESTS = 24  # up to this many requests, the interval model solves the km level
+STAGE_A_SHARE, STAGE_A_SHARE_LARGE = 0.5, 0.3  # of the time limit, for the placement stage
+LARGE_SEASON = 150  # requests: beyond, the placement stage gets the smaller share
+ROUTING_SECONDS_PER_REQUEST = 0.005  # kept back from the search for routing the van days
+BOUND_MAX_VARIABLES = 20_000  # the kit-flow LP (GLOP) takes about 3 s at 11,000, 77 s at 37,000
 MAX_TRANSFER_CANDIDATES = 8  # per request: the best savings
 Progress = Callable[[str], None]
 
@@ -267,25 +291,6 @@ def _build(scenario: Scenario) -> _Problem:
     return _Problem(scenario, n_days, reqs, kits, kit_from, kit_to, capacity, pairs, handling)
 
 
-def _window_days(h: list[int], lo: int, hi: int, stay_min: int) -> tuple[list[int], list[int]]:
-    """Install and dismantle days possible inside [lo, hi] for a stay of at least stay_min."""
-    first = bisect.bisect_left(h, lo)
-    last = bisect.bisect_right(h, hi)
-    days = h[first:last]
-    if not days:
-        return [], []
-    installs = []
-    for i in days:
-        pos = bisect.bisect_left(days, i + stay_min - 1)
-        if pos < len(days):
-            installs.append(i)
-    if not installs:
-        return [], []
-    earliest = installs[0] + stay_min - 1
-    dismantles = [d for d in days if d >= earliest]
-    return installs, dismantles
-
-
 def _transfer_pairs(
     scenario: Scenario,
     reqs: list[_Req],
@@ -327,12 +332,19 @@ def _transfer_pairs(
         e2 = s2 + scenario.install_minutes
         ok2 = (e2 <= closes[None, :]) & (e2 + minutes[nd:, d][None, :] <= minutes_of(van.shift_end))
         feasible |= ok1[:, None] & ok2
+
+    def saving_of(i: int, j: int) -> int:
+        """Hectometres saved by driving i → j instead of i → depot and depot → j."""
+        vi, vj, d = reqs[i].venue, reqs[j].venue, kit_depot[reqs[i].kits[0]]
+        return _hm(max(0.0, km[d, nd + vi] + km[d, nd + vj] - km[nd + vi, nd + vj]))
+
     pairs: list[tuple[int, int, int]] = []
     limit = MAX_TRANSFER_CANDIDATES
     for r in reqs:
         if not r.kits:
             continue
-        candidates = []
+        candidates: list[tuple[int, int]] = []
+        pinned: list[int] = []  # handovers between two approved stops: always candidates
         for j_index in np.nonzero(overlap[r.n])[0]:
             j = int(j_index)
             other = reqs[j]
@@ -344,32 +356,20 @@ def _transfer_pairs(
             if both_pinned:
                 assert r.pin is not None and other.pin is not None
                 if r.pin[0] == other.pin[0] and r.pin[3] == other.pin[1]:
-                    candidates.append((10**9, j))  # the pinned plan already does it
+                    pinned.append(j)  # the pinned plan already does it
                 continue
             if not feasible[r.venue, other.venue]:
                 continue
-            k = r.kits[0]
-            d = kit_depot[k]
-            saving = (
-                km[d, nd + r.venue] + km[d, nd + other.venue] - km[nd + r.venue, nd + other.venue]
-            )
-            candidates.append((_hm(saving), j))
+            candidates.append((saving_of(r.n, j), j))
         candidates.sort(reverse=True)
-        for saving, j in candidates[:limit]:
-            pairs.append((r.n, j, min(saving, 10**6)))
+        for j in pinned:
+            pairs.append((r.n, j, saving_of(r.n, j)))
+        for saving, j in candidates[: max(0, limit - len(pinned))]:
+            pairs.append((r.n, j, saving))
     return pairs
 
 
 # ---------------------------------------------------------------------------- greedy
-
-
-@dataclass
-class _Placed:
-    kit: int
-    install: int
-    last_open: int
-    dismantle: int
-    transfer_out: bool = False
 
 
 class _Timeline:
@@ -403,8 +403,11 @@ def _end(problem: _Problem, placed: _Placed) -> int:
     return max(placed.dismantle + max(buffer, 1), placed.install + 1)
 
 
-def _try_place(problem: _Problem, tl: _Timeline, req: _Req) -> _Placed | None:
-    """The best free slot for a request: nearest its preferred start, then the lowest cost."""
+def _try_place(
+    problem: _Problem, tl: _Timeline, req: _Req, banned: Collection[int] = ()
+) -> _Placed | None:
+    """The best free slot for a request: nearest its preferred start, then the lowest cost
+    (never handled on a `banned` day)."""
     h = problem.handling[req.venue]
     best: tuple[int, int, _Placed] | None = None
     for k in req.kits:
@@ -418,14 +421,14 @@ def _try_place(problem: _Problem, tl: _Timeline, req: _Req) -> _Placed | None:
                 score = abs(i - req.pref) if req.pref is not None else 0
                 if best is not None and (score, req.cost.get(k, 0)) >= best[:2]:
                     break
-                if not tl.fits_day(i, req.demand_install):
+                if i in banned or not tl.fits_day(i, req.demand_install):
                     continue
                 last_open = i + req.spec.stay_min - 1
                 pos = bisect.bisect_left(h, last_open)
                 found = None
                 while pos < len(h) and h[pos] <= hi:
                     d = h[pos]
-                    if tl.fits_day(d, req.demand_dismantle):
+                    if d not in banned and tl.fits_day(d, req.demand_dismantle):
                         found = d
                         break
                     pos += 1
@@ -702,23 +705,39 @@ def plan_season(
     problem = _build(scenario)
     say = progress or (lambda _msg: None)
     greedy = _greedy(problem)
-    total = sum(1 for r in problem.reqs)
+    total = len(problem.reqs)
     say(t("season.progress.greedy", lang, placed=len(greedy), total=total))
+    # the search stops early enough for the van days to be routed within the time limit
+    reserve = min(0.15 * time_limit, 0.5 + ROUTING_SECONDS_PER_REQUEST * total) if route else 0
+    deadline = started + time_limit - reserve
 
-    m, v, placed_score, km_expr, pref_expr = _model(problem)
-    callback = _Callback(progress, lang)
     stages: list[dict[str, float | str]] = []
     placed = greedy
-    status = "feasible"
     proven = True
     gap = 0.0
-    if v.p:
+    movable = sum(1 for r in problem.reqs if r.kits and r.pin is None)
+    early = None
+    bounded = workers > 1 and flow_size(problem) <= BOUND_MAX_VARIABLES  # a core for GLOP
+    if movable > EXACT_MAX_REQUESTS and bounded:
+        # the km bound assuming every request is placed, solved beside the placement stage:
+        # kept if the placement proves so
+        early = BoundInBackground(
+            problem,
+            min_score=full_score(problem),
+            km_weight=_km_weight(problem),
+            time_limit=deadline - time.monotonic(),
+        )
+    if any(r.kits for r in problem.reqs):
+        m, v, placed_score, km_expr, pref_expr = _model(problem)
         say(t("season.progress.stage_a", lang))
         m.maximize(placed_score)  # type: ignore[arg-type]
         _hint(m, problem, v, greedy)
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = workers
-        solver.parameters.max_time_in_seconds = max(0.5, time_limit * 0.5)
+        # a large season leaves more of its time to the search on the kit-flow model
+        share = STAGE_A_SHARE if movable <= LARGE_SEASON else STAGE_A_SHARE_LARGE
+        solver.parameters.max_time_in_seconds = max(0.5, time_limit * share)
+        callback = _Callback(progress, lang)
         code = solver.solve(m, callback)
         stages.append(
             {
@@ -729,21 +748,21 @@ def plan_season(
             }
         )
         if code == cp_model.INFEASIBLE:
+            if early is not None:
+                early.cancel()
             return _infeasible(scenario, problem, started, stages, lang)
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and movable <= EXACT_MAX_REQUESTS:
+            # a small season: the interval model itself, which proves it
             placed = _read(solver, problem, v)
-            best = int(round(solver.objective_value))
             if code != cp_model.OPTIMAL:
                 proven, gap = False, _gap(solver)
             say(t("season.progress.stage_b", lang, placed=len(placed)))
-            m.add(placed_score >= best)  # type: ignore[operator]
-            km_weight = problem.days * len(problem.reqs) + 1
-            m.minimize(km_expr * km_weight + pref_expr)  # type: ignore[operator]
+            m.add(placed_score >= int(round(solver.objective_value)))  # type: ignore[operator]
+            m.minimize(km_expr * _km_weight(problem) + pref_expr)  # type: ignore[operator]
             _hint(m, problem, v, placed)
-            remaining = time_limit - (time.monotonic() - started)
             solver_b = cp_model.CpSolver()
             solver_b.parameters.num_workers = workers
-            solver_b.parameters.max_time_in_seconds = max(0.5, remaining)
+            solver_b.parameters.max_time_in_seconds = max(0.5, deadline - time.monotonic())
             code_b = solver_b.solve(m, callback)
             stages.append(
                 {
@@ -760,7 +779,20 @@ def plan_season(
             else:
                 proven = False
         else:
-            proven = False
+            score_bound: float | None = None
+            if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                placed = _read(solver, problem, v)
+                if code == cp_model.FEASIBLE:
+                    score_bound = min(solver.best_objective_bound, full_score(problem))
+                    # a time-limited search may end below its own hint, and leave room
+                    placed = max(
+                        _greedy(problem, placed), greedy, key=lambda p: evaluate(problem, p)[0]
+                    )
+            else:  # no solution in time: at best, every request placed
+                score_bound = float(full_score(problem))
+            placed, proven, gap = _improve(
+                problem, placed, stages, score_bound, deadline, workers, early, bounded, say, lang
+            )
     solved = dict(placed)
     placed = _greedy(problem, placed)  # a time-limited search may leave room
     _tidy(problem, placed)
@@ -785,6 +817,96 @@ def plan_season(
     return SeasonOutcome(plan, routes, size)
 
 
+def _improve(
+    problem: _Problem,
+    placed: dict[int, _Placed],
+    stages: list[dict[str, float | str]],
+    score_bound: float | None,
+    deadline: float,
+    workers: int,
+    early: BoundInBackground | None,
+    bounded: bool,
+    say: Progress,
+    lang: str,
+) -> tuple[dict[int, _Placed], bool, float]:
+    """The second stage on the kit-flow model (`kit_flow`): with the placement proven best
+    (`score_bound` None), fewer km and preference days, against the relaxation's bound;
+    otherwise more requests placed first. `early` is the bound started with every request
+    placed: used if the placement proves so; `bounded`: whether that LP may be solved at all.
+    Returns the plan, whether it is proven best and the relative gap of its first level not
+    proven."""
+    score, _km, _preference = evaluate(problem, placed)
+    goal: Goal = "km" if score_bound is None else "placed"
+    if goal == "placed" and early is not None:
+        early.cancel()  # its core goes to the search; a bound starts again if it pays
+        early = None
+    km_weight = _km_weight(problem)
+    say(t("season.progress.stage_b", lang, placed=len(placed)))
+
+    def bound_for(min_score: int) -> BoundInBackground | None:
+        if early is not None:
+            if early.min_score == min_score:
+                return early
+            early.cancel()
+        left = deadline - time.monotonic()
+        if not bounded or left < 1.0:
+            return None
+        return BoundInBackground(problem, min_score=min_score, km_weight=km_weight, time_limit=left)
+
+    def better(found: Improvement) -> None:
+        say(t("season.progress.solution", lang, value=f"{found.km / 10:.0f} km"))
+
+    begun = time.monotonic()
+    found = improve(
+        problem,
+        placed,
+        goal=goal,
+        deadline=deadline,
+        km_weight=km_weight,
+        min_score=score,
+        score_bound=score_bound,
+        bound_for=bound_for,
+        lanes=workers,
+        on_better=better,
+    )
+    stage: dict[str, float | str] = {
+        "stage": "km" if goal == "km" else "placed, then km",
+        "seconds": round(time.monotonic() - begun, 2),
+        "rounds": found.rounds,
+        "improved": found.better,
+    }
+    value = found.km * km_weight + found.preference
+    lower = None
+    bound = found.bound
+    if bound is not None:
+        lower = bound.result(wait=0.0 if found.proven_km else deadline - time.monotonic())
+        if lower is not None:
+            stage |= {"bound": "kit-flow LP", "bound_seconds": round(bound.seconds, 2)}
+    if found.proven_placed and lower is None:
+        lower = handover_bound(problem, found.score) * km_weight
+        stage["bound"] = "handovers"
+    if lower is not None:
+        stage["bound_km"] = round((lower // km_weight) / 10, 1)
+    if found.proven_km:
+        proven, gap = True, 0.0
+    elif found.proven_placed:
+        assert lower is not None
+        gap = max(0.0, value - lower) / max(1.0, abs(value))
+        proven = gap == 0.0
+    else:
+        assert score_bound is not None
+        proven = False
+        gap = min(1.0, (score_bound - found.score) / max(1.0, found.score))
+    stage |= {"status": "OPTIMAL" if proven else "FEASIBLE", "gap": round(gap, 6)}
+    stages.append(stage)
+    return found.placed, proven, gap
+
+
+def _km_weight(problem: _Problem) -> int:
+    """One hectometre outweighs any total of preference days."""
+    return problem.days * len(problem.reqs) + 1
+
+
 def _stops(problem: _Problem, placed: dict[int, _Placed]) -> list[PlanStop]:
     return [
         PlanStop(
@@ -801,11 +923,13 @@ def _stops(problem: _Problem, placed: dict[int, _Placed]) -> list[PlanStop]:
 def _route_until_fits(
     problem: _Problem, placed: dict[int, _Placed], exploration_level: int
 ) -> tuple[dict[dt.date, DayRoutes], dict[int, str]]:
-    """Route the days; take out a stop whose move no van can fit, and route again."""
+    """Route the days; take out a stop whose move no van can fit, try it once more on other
+    days (never the days it failed on), and route again."""
     by_id = {r.spec.id: r.n for r in problem.reqs}
     cache: dict[tuple[dt.date, frozenset[Move]], DayRoutes] = {}
     dropped: dict[int, str] = {}
-    for _ in range(50):
+    failed: dict[int, set[int]] = defaultdict(set)
+    for attempt in range(50):
         routes = route_plan(
             problem.scenario,
             _stops(problem, placed),
@@ -828,6 +952,16 @@ def _route_until_fits(
         for n, day_text in victims.items():
             placed.pop(n, None)
             dropped[n] = day_text
+            failed[n].add(problem.offset(dt.date.fromisoformat(day_text)))
+        tl = _Timeline(problem)
+        for n, p in placed.items():
+            tl.add(problem.reqs[n], p, _end(problem, p))
+        for n in victims if attempt < 25 else ():
+            again = _try_place(problem, tl, problem.reqs[n], failed[n])
+            if again is not None:
+                placed[n] = again
+                tl.add(problem.reqs[n], again, _end(problem, again))
+                del dropped[n]
     return routes, dropped
 
 

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ortools.sat.python import cp_model
 
 from booking.cli import main
+from booking.planning import kit_flow, season
 from booking.planning.scenario import load_scenario
 from booking.planning.season import plan_season
 from tests.planning.checker import assert_valid, check_plan
@@ -259,3 +261,84 @@ def test_python_dash_m_booking_plan_runs_as_the_contract_says(tmp_path: Path) ->
     )
     assert done.returncode == 0, done.stderr
     assert_valid(_chain(), json.loads(out.read_text(encoding="utf-8")))
+
+
+# ---------------------------------------------------------------------------- larger seasons
+
+
+def _grand_lyon(requests: int) -> dict[str, Any]:
+    """The shipped 80-request season of the Grand Lyon, cut to its first requests."""
+    data = json.loads((ROOT / "bench" / "scenarios" / "grand-lyon-80.json").read_text("utf-8"))
+    data["requests"] = data["requests"][:requests]
+    return data
+
+
+def test_a_larger_season_hands_kits_over_and_reports_its_km_against_a_proven_bound() -> None:
+    data = _grand_lyon(40)
+    plan = _plan(data, limit=3.0)
+    placed_stage, km_stage = plan["solver"]["stages"]
+    assert placed_stage["status"] == "OPTIMAL"
+    # the kit-flow relaxation's bound, or the quick one if that LP did not finish in time
+    assert km_stage["stage"] == "km" and km_stage["bound"] in ("kit-flow LP", "handovers")
+    # the bound is below the plan, and the gap says by how much
+    assert km_stage["bound_km"] <= plan["solver"]["model_km"]
+    assert 0 <= plan["solver"]["gap"] < 0.5
+    # many stops hand their kit straight on to the next venue
+    assert _handovers(plan) >= len(plan["stops"]) // 4
+
+
+def _handovers(plan: dict[str, Any]) -> int:
+    """Stops whose kit goes straight on to its next stop, installed the day it leaves."""
+    count = 0
+    for kit in {s["kit"] for s in plan["stops"]}:
+        stops = sorted((s for s in plan["stops"] if s["kit"] == kit), key=lambda s: s["install"])
+        count += sum(a["dismantle"] == b["install"] for a, b in zip(stops, stops[1:], strict=False))
+    return count
+
+
+def test_the_kit_flow_model_and_the_interval_model_agree_on_a_small_season() -> None:
+    """Both models of the km level find the same best km: the kit-flow model (the bound and
+    the search of larger seasons) is the same problem, not an approximation of it."""
+    data = _grand_lyon(14)
+    plan = _plan(data, limit=20.0)
+    assert plan["status"] == "optimal"  # the interval model proved it
+    problem = season._build(load_scenario(data))
+    m = cp_model.CpModel()
+    flow = kit_flow.KitFlow(problem, m)
+    weight = problem.days * len(problem.reqs) + 1
+    m.add(flow.score >= _score(problem, plan))
+    m.minimize(flow.km * weight + flow.preference)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 20
+    assert solver.solve(m) == cp_model.OPTIMAL
+    best = flow.read(solver)
+    _score_of, km, preference = kit_flow.evaluate(problem, best)
+    assert km / 10 == plan["solver"]["model_km"]
+    assert preference == plan["objective"]["preference_days"]
+    bound = kit_flow.BoundInBackground(
+        problem, min_score=_score(problem, plan), km_weight=weight, time_limit=20
+    ).result(wait=20)
+    assert bound is not None and bound <= km * weight + preference
+
+
+def _score(problem: Any, plan: dict[str, Any]) -> int:
+    weight = sum(1 for r in problem.reqs if r.kits) + 1
+    priority = {r.spec.id: r.spec.priority for r in problem.reqs}
+    return sum(priority[s["request"]] * weight + 1 for s in plan["stops"])
+
+
+def test_buffer_days_pinned_stops_and_a_late_kit_hold_on_a_larger_season() -> None:
+    data = _grand_lyon(36)
+    data["handling"]["buffer_days"] = 1
+    late = dict(data["kits"][0], id="self-data-3", available_from="2027-01-04")
+    data["kits"].append(late)
+    first = _plan(data, limit=2.0)
+    pins = {s["request"]: s for s in first["stops"][3:5]}
+    for r in data["requests"]:
+        if r["id"] in pins:
+            stop = pins[r["id"]]
+            r["pinned"] = {k: stop[k] for k in ("kit", "install", "last_open", "dismantle")}
+    plan = _plan(data, limit=2.5)  # the checker: a day between a kit's stops, availability
+    for rid, stop in pins.items():
+        assert _stop(plan, rid) == stop
+    assert _handovers(plan) == 0
