@@ -46,6 +46,12 @@ def _sidebar() -> None:
                     st.logout()
                 st.rerun()
         st.caption(tr("ui.privacy_footer"))
+    # Streamlit serves every page as lang="en"; RGAA 8.3 wants the language shown declared.
+    # The only st.html of the app: a constant script, no user data (tests/test_xss.py checks).
+    st.html(
+        f'<script>document.documentElement.lang = "{lang()}";</script>',
+        unsafe_allow_javascript=True,
+    )
 
 
 def run() -> None:

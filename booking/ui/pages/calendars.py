@@ -202,12 +202,13 @@ def _confirm_revoke(feed_id: int, name: str) -> None:
 def _render_feed(feed: FeedInfo) -> None:
     with st.container(border=True):
         st.markdown(f"**{plain(feed.name)}**")
-        st.caption(
+        # Plain text, not Markdown: an email address would become a low-contrast link.
+        st.text(
             tr(
                 "calendars.page.feed_meta",
-                view=plain(labels.get(feed.view, feed.view)),
+                view=labels.get(feed.view, feed.view),
                 created=fdatetime(feed.created_at),
-                by=plain(feed.created_by),
+                by=feed.created_by,
                 fetched=fdatetime(feed.last_fetched_at)
                 if feed.last_fetched_at
                 else tr("calendars.page.never"),
