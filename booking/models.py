@@ -14,7 +14,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from booking.types import UTCDateTime, utcnow
@@ -507,7 +507,17 @@ class FeedbackResponse(SQLModel, table=True):
     """A visitor's anonymous answers: no IP, no cookie id, time kept to the hour."""
 
     __tablename__ = "feedback_response"
-    __table_args__ = (Index("ix_feedback_stop_hour", "stop_id", "submitted_hour"),)
+    __table_args__ = (
+        Index("ix_feedback_stop_hour", "stop_id", "submitted_hour"),
+        # the moderation list: newest comments first, without scanning the answers without one
+        Index(
+            "ix_feedback_comment_hour",
+            "submitted_hour",
+            "id",
+            sqlite_where=text("comment IS NOT NULL"),
+            postgresql_where=text("comment IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     stop_id: int = Field(foreign_key="stop.id")
