@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import altair as alt
 import streamlit as st
 
 from booking.config import get_settings
@@ -132,61 +131,75 @@ except DomainError as exc:
     st.stop()
 
 
+# Words and dates looked up once: a catalogue of many kits over 78 weeks is thousands of cells.
+LANG = lang()
+week_labels = {monday: format_date(monday, LANG, fmt="d MMM y") for monday in calendar.weeks}
+status_words = {status: tr(f"exh.status.{status}") for status in STATUS_COLOURS}
+
+
 def _week_label(monday: dt.date) -> str:
-    return format_date(monday, lang(), fmt="d MMM y")
+    return week_labels[monday]
 
 
-rows = []
-for kit in calendar.kits:
-    for monday, cell in zip(calendar.weeks, kit.cells, strict=True):
-        rows.append(
-            {
-                "week": monday.isoformat(),
-                "label": _week_label(monday),
-                "kit": kit.name,
-                "status": cell.status,
-                "status_text": tr(f"exh.status.{cell.status}"),
-                "free": cell.free_days,
-            }
-        )
-chart = (
-    alt.Chart(alt.Data(values=rows))
-    .mark_rect(stroke="white")
-    .encode(
-        x=alt.X("week:O", title=tr("exh.week"), axis=alt.Axis(labelAngle=-60)),
-        y=alt.Y("kit:N", title=None),
-        color=alt.Color(
-            "status_text:N",
-            title=tr("exh.status"),
-            scale=alt.Scale(
-                domain=[tr(f"exh.status.{s}") for s in STATUS_COLOURS],
-                range=list(STATUS_COLOURS.values()),
-            ),
-        ),
-        tooltip=[
-            alt.Tooltip("label:N", title=tr("exh.week")),
-            alt.Tooltip("kit:N", title=tr("exh.kit")),
-            alt.Tooltip("status_text:N", title=tr("exh.status")),
-        ],
-    )
-    .properties(height=60 + 40 * len(calendar.kits))
+rows = [
+    {
+        "week": monday.isoformat(),
+        "label": week_labels[monday],
+        "kit": kit.name,
+        "status": cell.status,
+        "status_text": status_words.get(cell.status) or tr(f"exh.status.{cell.status}"),
+        "free": cell.free_days,
+    }
+    for kit in calendar.kits
+    for monday, cell in zip(calendar.weeks, kit.cells, strict=True)
+]
+# A plain Vega-Lite spec: Altair validates every datum against the schema on each render.
+st.vega_lite_chart(
+    spec={
+        "data": {"values": rows},
+        "mark": {"type": "rect", "stroke": "white"},
+        "height": 60 + 40 * len(calendar.kits),
+        "encoding": {
+            "x": {
+                "field": "week",
+                "type": "ordinal",
+                "title": tr("exh.week"),
+                "axis": {"labelAngle": -60},
+            },
+            "y": {"field": "kit", "type": "nominal", "title": None},
+            "color": {
+                "field": "status_text",
+                "type": "nominal",
+                "title": tr("exh.status"),
+                "scale": {
+                    "domain": list(status_words.values()),
+                    "range": list(STATUS_COLOURS.values()),
+                },
+            },
+            "tooltip": [
+                {"field": "label", "type": "nominal", "title": tr("exh.week")},
+                {"field": "kit", "type": "nominal", "title": tr("exh.kit")},
+                {"field": "status_text", "type": "nominal", "title": tr("exh.status")},
+            ],
+        },
+    },
+    width="stretch",
 )
-st.altair_chart(chart, width="stretch")
 
 table = []
+week_head, closed_head, school_head = tr("exh.week"), tr("exh.closed"), tr("exh.school")
 for i, monday in enumerate(calendar.weeks):
-    row = {tr("exh.week"): _week_label(monday)}
+    row = {week_head: _week_label(monday)}
     for kit in calendar.kits:
         cell = kit.cells[i]
-        text = tr(f"exh.status.{cell.status}")
+        text = status_words.get(cell.status) or tr(f"exh.status.{cell.status}")
         if cell.status == "partial":
             text += f" ({tr('exh.free_days', n=cell.free_days)})"
         row[kit.name] = text
-    row[tr("exh.closed")] = ", ".join(
-        f"{format_date(d, lang(), fmt='d MMM')} ({name})"
-        for d, name in calendar.closed_days[monday]
+    row[closed_head] = ", ".join(
+        f"{format_date(d, LANG, fmt='d MMM')} ({name})" for d, name in calendar.closed_days[monday]
     )
     school = calendar.school_holiday_days[monday]
-    row[tr("exh.school")] = tr("exh.school_days", n=school) if school else ""
+    row[school_head] = tr("exh.school_days", n=school) if school else ""
     table.append(row)
 st.dataframe(table, hide_index=True, width="stretch")
