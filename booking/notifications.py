@@ -67,6 +67,7 @@ KINDS = (
     "counter_proposal",
     "hold_expired",
     "approved",
+    "moved",
     "declined",
     "waitlisted",
     "cancelled",
@@ -131,6 +132,15 @@ add_messages(
             "fr": "Votre accueil de l'exposition « {exhibition} » est confirmé :\n- installation : {install}\n- dernier jour d'ouverture : {last_open}\n- démontage : {dismantle}\n\nLe calendrier de l'étape est joint (fichier .ics). Depuis votre lien privé, téléchargez le guide d'installation et la convention de prêt à nous renvoyer signée, avec l'attestation d'assurance. Merci de prévoir une personne pour recevoir le camion à l'installation et au démontage.",
             "en": 'Hosting the exhibition "{exhibition}" is confirmed:\n- installation: {install}\n- last open day: {last_open}\n- dismantling: {dismantle}\n\nThe stop\'s calendar is attached (.ics file). From your private link, download the installation guide and the loan agreement to send back signed, with the insurance certificate. Please have someone receive the van at installation and dismantling.',
         },
+        "mail.moved.subject": {
+            "fr": "Nouvelles dates pour votre étape : {exhibition} à {venue}",
+            "en": "New dates for your stop: {exhibition} at {venue}",
+        },
+        "mail.moved.body": {
+            "fr": "Les dates de votre accueil de l'exposition « {exhibition} » ({kit}) changent. Voici les nouvelles dates :\n- installation : {install}\n- dernier jour d'ouverture : {last_open}\n- démontage : {dismantle}\n\nElles remplacent les dates prévues jusqu'ici ({previous}).{why}\n\nLe calendrier de l'étape mis à jour est joint (fichier .ics) ; un agenda abonné à votre calendrier se met à jour tout seul. Merci de prévoir une personne pour recevoir le camion à l'installation et au démontage, et écrivez-nous si ces dates ne vous conviennent pas.",
+            "en": 'The dates of your hosting of the exhibition "{exhibition}" ({kit}) change. The new dates are:\n- installation: {install}\n- last open day: {last_open}\n- dismantling: {dismantle}\n\nThey replace the dates planned so far ({previous}).{why}\n\nThe updated calendar of the stop is attached (.ics file); a calendar app subscribed to your calendar updates by itself. Please have someone receive the van at installation and dismantling, and write to us if these dates do not suit you.',
+        },
+        "mail.moved.why": {"fr": "\n\nMotif : {reason}", "en": "\n\nReason: {reason}"},
         "mail.declined.subject": {
             "fr": "Demande non retenue : {exhibition} à {venue}",
             "en": "Request declined: {exhibition} at {venue}",
@@ -226,11 +236,13 @@ def notify_request(
     token: str | None = None,
     dedup: str = "",
     problem: str = "",
+    previous: tuple[dt.date, dt.date] | None = None,
 ) -> OutboxMessage | None:
     """Enqueue the `kind` message about `request` to its contact, in the caller's transaction.
 
     The dedup key is `kind:request-id` plus `dedup` (a version, a stop, an event), so each
-    fact is told once. Returns None when the contact has no address any more.
+    fact is told once. `previous` is a moved stop's former install and dismantle days.
+    Returns None when the contact has no address any more.
     """
     contact = session.get(Contact, request.contact_id) if request.contact_id else None
     if contact is None or not contact.email or contact.erased_at is not None:
@@ -279,9 +291,17 @@ def notify_request(
         params["dates"] = (
             f" ({params['install']} → {params['dismantle']})" if stop is not None else ""
         )
+    if kind == "moved":
+        old_install, old_dismantle = previous or (install, dismantle)
+        params["previous"] = (
+            f"{format_date(old_install, lang)} → {format_date(old_dismantle, lang)}"
+            if old_install and old_dismantle
+            else "—"
+        )
+        params["why"] = t("mail.moved.why", lang, reason=reason) if reason else ""
     subject, body = render(kind, lang, **params)
     attachments: list[dict[str, str]] = []
-    if kind == "approved" and stop is not None:
+    if kind in ("approved", "moved") and stop is not None:
         attachments.append(
             {
                 "filename": f"etape-{stop.id}.ics",

@@ -1,4 +1,4 @@
-"""Placing a request on a kit: holds, approvals, releases and cancellations.
+"""Placing a request on a kit: holds, approvals, moves, releases and cancellations.
 
 The state machine of a request and the one path by which a kit's days are taken. Every
 function is one transaction with one audit event; dates are re-checked at the moment of the
@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from booking import audit
 from booking.config import get_settings
 from booking.daycalendar import DayRules
 from booking.db import transaction
 from booking.errors import Conflict, NotFound, ValidationError
-from booking.i18n import add_messages, format_date
+from booking.i18n import PARIS, add_messages, format_date
 from booking.models import (
     BookingRequest,
     Exhibition,
@@ -39,6 +39,8 @@ from booking.models import (
     RequestStatus,
     Stop,
     StopStatus,
+    TransportLeg,
+    VanDay,
     Venue,
     VenueClosure,
     VenueType,
@@ -94,6 +96,30 @@ add_messages(
         "booking.reason_required": {
             "fr": "Indiquez un motif (1 à 2000 caractères).",
             "en": "Give a reason (1 to 2000 characters).",
+        },
+        "booking.move_not_confirmed": {
+            "fr": "Seule une étape confirmée peut être déplacée : la demande est « {status} ».",
+            "en": 'Only a confirmed stop can be moved: the request is "{status}".',
+        },
+        "booking.move_no_stop": {
+            "fr": "Cette demande n'a pas d'étape confirmée à déplacer.",
+            "en": "This request has no confirmed stop to move.",
+        },
+        "booking.move_ended": {
+            "fr": "Cette étape est terminée (démontage le {day}) : elle ne peut plus être déplacée.",
+            "en": "This stop is over (dismantled on {day}): it can no longer be moved.",
+        },
+        "booking.move_same": {
+            "fr": "Ce sont déjà le kit et les dates de l'étape : rien à déplacer.",
+            "en": "These are already the stop's kit and dates: nothing to move.",
+        },
+        "booking.move_installed": {
+            "fr": "L'exposition est installée depuis le {day} : seuls le dernier jour d'ouverture et le démontage peuvent changer, pas le kit ni l'installation.",
+            "en": "The exhibition has been installed since {day}: only the last open day and dismantling can change, not the kit or the installation.",
+        },
+        "booking.move_past": {
+            "fr": "Le {day} est déjà passé : choisissez des dates à partir d'aujourd'hui.",
+            "en": "{day} is already past: choose dates from today on.",
         },
         "booking.status.submitted": {"fr": "envoyée", "en": "submitted"},
         "booking.status.held": {"fr": "sous réserve", "en": "held"},
@@ -518,3 +544,230 @@ def close_request_in_session(
 
 
 _CLOSING_MESSAGES = {S.declined: "declined", S.waitlisted: "waitlisted", S.cancelled: "cancelled"}
+
+
+# ---------------------------------------------------------------------------- moving a stop
+
+
+def _paris_today() -> dt.date:
+    return utcnow().astimezone(PARIS).date()
+
+
+def _bump_version(request: BookingRequest, expected_version: int | None) -> None:
+    """A change that keeps the request's state still makes older forms stale."""
+    if expected_version is not None and request.version != expected_version:
+        raise Conflict("error.conflict")
+    request.version += 1
+    request.updated_at = utcnow()
+
+
+def _visit_legs(session: Session, stop: Stop) -> list[TransportLeg]:
+    """The legs that time the stop's install and dismantle visits in the calendars (the van
+    arriving with its kit on the install day, leaving with it on the dismantle day)."""
+    rows = session.exec(
+        select(TransportLeg).where(
+            col(TransportLeg.date).in_({stop.install_date, stop.dismantle_date})
+        )
+    )
+    return [
+        leg
+        for leg in rows
+        if stop.kit_id in leg.kit_ids
+        and (
+            (leg.date == stop.install_date and leg.to_venue_id == stop.venue_id)
+            or (leg.date == stop.dismantle_date and leg.from_venue_id == stop.venue_id)
+        )
+    ]
+
+
+def _drop_van_days(
+    session: Session, stop: Stop, placement: Placement, today: dt.date
+) -> list[dict[str, object]]:
+    """Remove the coming van days the move makes wrong, for the van days to be routed again.
+
+    A kit's moves change only on the days its stops start or end (see
+    `booking.planning.vans.kit_moves`): the old and the new install day, and the old and the
+    new dismantle day, when they change (all four when the kit changes). A van day of one of
+    those days that carries the old or the new kit is removed with its legs; past days are
+    history and stay."""
+    days: set[dt.date] = set()
+    kit_changed = placement.kit_id != stop.kit_id
+    if kit_changed or placement.install != stop.install_date:
+        days |= {stop.install_date, placement.install}
+    if kit_changed or placement.dismantle != stop.dismantle_date:
+        days |= {stop.dismantle_date, placement.dismantle}
+    days = {day for day in days if day >= today}
+    if not days:
+        return []
+    kits = {stop.kit_id, placement.kit_id}
+    legs = list(session.exec(select(TransportLeg).where(col(TransportLeg.date).in_(sorted(days)))))
+    carrying = {leg.van_day_id for leg in legs if kits & set(leg.kit_ids)}
+    van_days = list(
+        session.exec(
+            select(VanDay)
+            .where(col(VanDay.id).in_(sorted(i for i in carrying if i is not None)))
+            .order_by(col(VanDay.date), col(VanDay.van_id))
+        )
+    )
+    removed: list[dict[str, object]] = []
+    for van_day in van_days:
+        for leg in legs:
+            if leg.van_day_id == van_day.id:
+                session.delete(leg)
+        session.flush()
+        session.delete(van_day)
+        removed.append({"id": van_day.id, "van_id": van_day.van_id, "date": van_day.date})
+    session.flush()
+    return removed
+
+
+def move_stop_in_session(
+    session: Session,
+    request: BookingRequest,
+    placement: Placement,
+    *,
+    actor: str,
+    reason: str = "",
+    expected_version: int | None = None,
+    lang: str = "fr",
+    notify: bool = True,
+    today: dt.date | None = None,
+) -> Stop:
+    """Move a confirmed stop inside a caller's transaction (see `move_stop`)."""
+    from booking.services.requests import clean_text  # requests builds on this module
+
+    reason = clean_text(reason, "reason")
+    today = today or _paris_today()
+    _bump_version(request, expected_version)  # a refusal below rolls it back
+    status = RequestStatus(request.status)
+    if status != S.approved:
+        raise ValidationError("booking.move_not_confirmed", status=_status_word(status, lang))
+    assert request.id is not None
+    stop = session.exec(select(Stop).where(Stop.request_id == request.id)).first()
+    if stop is None or stop.status != StopStatus.confirmed:
+        raise ValidationError("booking.move_no_stop")
+    if stop.dismantle_date < today:
+        raise ValidationError("booking.move_ended", day=format_date(stop.dismantle_date, lang))
+    before = Placement(stop.kit_id, stop.install_date, stop.last_open_date, stop.dismantle_date)
+    if placement == before:
+        raise ValidationError("booking.move_same", field="dates")
+    if stop.install_date < today and (
+        placement.install != stop.install_date or placement.kit_id != stop.kit_id
+    ):
+        # The van has delivered this kit there: the past cannot move.
+        raise ValidationError(
+            "booking.move_installed", field="dates", day=format_date(stop.install_date, lang)
+        )
+    if placement.install != stop.install_date and placement.install < today:
+        raise ValidationError(
+            "booking.move_past", field="dates", day=format_date(placement.install, lang)
+        )
+    for day in (placement.last_open, placement.dismantle):
+        if day < today:
+            raise ValidationError("booking.move_past", field="dates", day=format_date(day, lang))
+    # The same rules as an approval: kit, stay, the kit's availability, transport days and
+    # the venue's closures. Like a hold or a counter-proposal, not the request's windows:
+    # staff agree the new dates with the venue.
+    check_placement(session, request, placement, lang)
+    # The kit's days are replaced in place, in this transaction: the database's no-overlap
+    # guard checks the new range against every other hold and stop of the kit.
+    occupy(
+        session,
+        request_id=request.id,
+        kit_id=placement.kit_id,
+        kind=OccupancyKind.stop,
+        install=placement.install,
+        dismantle=placement.dismantle,
+        buffer_days=_buffer(session, request),
+        lang=lang,
+    )
+    # A visit timed by a leg had SEQUENCE stop + leg + 1; once the leg is gone the visit
+    # falls back to the stop's own SEQUENCE, which must still go up for calendars to update.
+    visit_sequence = max((leg.sequence + 1 for leg in _visit_legs(session, stop)), default=0)
+    van_days = _drop_van_days(session, stop, placement, today)
+    request.kit_id, request.start, request.end, request.dismantle = (
+        placement.kit_id,
+        placement.install,
+        placement.last_open,
+        placement.dismantle,
+    )
+    stop.kit_id = placement.kit_id
+    stop.install_date = placement.install
+    stop.last_open_date = placement.last_open
+    stop.dismantle_date = placement.dismantle
+    stop.sequence += 1 + visit_sequence
+    stop.updated_at = utcnow()
+    session.add(stop)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="stop.moved",
+        entity="request",
+        entity_id=request.id,
+        stop_id=stop.id,
+        reason=reason,
+        old={
+            "kit_id": before.kit_id,
+            "install": before.install,
+            "last_open": before.last_open,
+            "dismantle": before.dismantle,
+        },
+        new={
+            "kit_id": placement.kit_id,
+            "install": placement.install,
+            "last_open": placement.last_open,
+            "dismantle": placement.dismantle,
+        },
+        van_days_removed=van_days,
+    )
+    if notify:
+        notify_request(
+            session,
+            request,
+            "moved",
+            stop=stop,
+            reason=reason,
+            previous=(before.install, before.dismantle),
+            dedup=f"v{request.version}",
+        )
+    return stop
+
+
+def move_stop(
+    request_id: int,
+    placement: Placement,
+    *,
+    actor: str,
+    reason: str = "",
+    expected_version: int | None = None,
+    lang: str = "fr",
+    notify: bool = True,
+    today: dt.date | None = None,
+) -> Stop:
+    """Move an approved request's confirmed stop to another kit and/or other dates.
+
+    The stop must not be over (dismantled before `today`, Europe/Paris); once installed,
+    only its last open day and dismantle day can change. The new placement keeps every rule
+    of an approval (not the request's windows, like a counter-proposal) and takes the kit's
+    days in the same transaction, so a clash is refused naming the other booking's dates and
+    nothing changes. The stop keeps its UID; its SEQUENCE goes up and the calendars show
+    the new dates. Van days of the days the kit's moves change are removed, to be routed
+    again. With `notify`, the venue gets the new dates with the stop's calendar attached.
+    """
+
+    def use_case(session: Session) -> Stop:
+        request = load_request(session, request_id)
+        return move_stop_in_session(
+            session,
+            request,
+            placement,
+            actor=actor,
+            reason=reason,
+            expected_version=expected_version,
+            lang=lang,
+            notify=notify,
+            today=today,
+        )
+
+    return write(use_case)

@@ -10,11 +10,12 @@ from typing import Any
 import httpx
 import icalendar
 import pytest
-from sqlmodel import select
 
-from booking.db import transaction
-from booking.models import KitOccupancy, Stop
-from booking.types import utcnow
+from booking.db import read_session
+from booking.errors import ValidationError
+from booking.models import Stop
+from booking.services.bookings import Placement
+from booking.services.bookings import move_stop as booking_move_stop
 from tests.e2e.conftest import App, Shots
 from tests.e2e.factories_e2e import approved_stop, demo_venue
 from tests.e2e.streamlit_page import (
@@ -34,23 +35,32 @@ def events(body: bytes) -> dict[str, Any]:
     return {str(e["UID"]): e for e in calendar.walk("VEVENT")}
 
 
-def move_stop(stop_id: int, days: int) -> None:
-    """Move a confirmed stop by `days`, as a change of dates does to the calendar's data: the
-    dates, the kit's occupancy, SEQUENCE and the last change. (Tournée has no page to move a
-    confirmed stop yet; a stop is cancelled and the request placed again. See the report.)"""
-    shift = dt.timedelta(days=days)
-    with transaction() as session:
+def move_stop(stop_id: int) -> dt.timedelta:
+    """Move a confirmed stop by whole weeks as staff do (the stop, its request and the kit's
+    days, SEQUENCE and the last change), through the booking service the staff page calls.
+    The first week whose install and dismantle days the van may handle (not a public
+    holiday, the venue open) is taken; returns the shift."""
+    with read_session() as session:
         stop = session.get(Stop, stop_id)
         assert stop is not None
-        row = session.exec(
-            select(KitOccupancy).where(KitOccupancy.request_id == stop.request_id)
-        ).one()
-        row.start, row.end = row.start + shift, row.end + shift
-        stop.install_date += shift
-        stop.last_open_date += shift
-        stop.dismantle_date += shift
-        stop.sequence += 1
-        stop.updated_at = utcnow()
+    for weeks in range(1, 6):
+        shift = dt.timedelta(weeks=weeks)
+        try:
+            booking_move_stop(
+                stop.request_id,
+                Placement(
+                    stop.kit_id,
+                    stop.install_date + shift,
+                    stop.last_open_date + shift,
+                    stop.dismantle_date + shift,
+                ),
+                actor="user:staff@tournee.example",
+                reason="Test de bout en bout : l'étape change de semaine",
+            )
+        except ValidationError:
+            continue  # a holiday or a closure on one of the days: the next week
+        return shift
+    raise AssertionError("no week in the next five to move the stop to")
 
 
 def test_a_subscribed_calendar_follows_a_change_of_dates(
@@ -101,13 +111,13 @@ def test_a_subscribed_calendar_follows_a_change_of_dates(
         unchanged = http.get(url, headers={"If-None-Match": etag})
         assert unchanged.status_code == 304
 
-        move_stop(stop.id, 7)
+        shift = move_stop(stop.id)
 
         second = http.get(url, headers={"If-None-Match": etag})
         assert second.status_code == 200 and second.headers["etag"] != etag
         after = events(second.content)[stop.uid]
-        assert after["DTSTART"].dt == stop.install_date + dt.timedelta(days=7)
-        assert after["DTEND"].dt == stop.last_open_date + dt.timedelta(days=8)
+        assert after["DTSTART"].dt == stop.install_date + shift
+        assert after["DTEND"].dt == stop.last_open_date + shift + dt.timedelta(days=1)
         assert int(after["SEQUENCE"]) > int(before.get("SEQUENCE", 0))
         assert after["DTSTAMP"].dt > before["DTSTAMP"].dt
         assert http.get(url.replace("/calendar/", "/calendar/x")).status_code == 404

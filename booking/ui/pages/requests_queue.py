@@ -10,7 +10,7 @@ from booking.config import get_settings
 from booking.errors import DomainError
 from booking.i18n import add_messages
 from booking.notifications import list_messages
-from booking.services.bookings import Placement, approve_request, hold_request
+from booking.services.bookings import Placement, approve_request, hold_request, move_stop
 from booking.services.kits import list_kits
 from booking.services.privacy import erase_contact
 from booking.services.requests import (
@@ -149,6 +149,22 @@ add_messages(
         "queue.col.subject": {"fr": "Objet", "en": "Subject"},
         "queue.col.sent": {"fr": "Envoyé le", "en": "Sent"},
         "queue.col.error": {"fr": "Erreur", "en": "Error"},
+        "queue.move": {"fr": "Déplacer l'étape", "en": "Move the stop"},
+        "queue.move_help": {
+            "fr": "Nouveau kit ou nouvelles dates pour l'étape confirmée : mêmes règles qu'une confirmation (le kit doit être libre, transport et ouverture du lieu). Le lieu reçoit les nouvelles dates par e-mail avec son calendrier ; les tournées du camion de ces jours sont à recalculer.",
+            "en": "Another kit or other dates for the confirmed stop: the same rules as an approval (the kit must be free, transport and the venue's opening). The venue gets the new dates by email with its calendar; the van days of those days must be routed again.",
+        },
+        "queue.move_from": {"fr": "Partir de", "en": "Start from"},
+        "queue.move_current": {"fr": "Dates actuelles", "en": "Current dates"},
+        "queue.move_reason": {
+            "fr": "Motif (envoyé au lieu, facultatif)",
+            "en": "Reason (sent to the venue, optional)",
+        },
+        "queue.move_submit": {"fr": "Déplacer l'étape", "en": "Move the stop"},
+        "queue.moved": {
+            "fr": "Étape déplacée ({kit}) : installation le {install}, dernier jour d'ouverture le {last_open}, démontage le {dismantle}. Le lieu est prévenu ; recalculez les tournées du camion.",
+            "en": "Stop moved ({kit}): installation on {install}, last open day {last_open}, dismantling on {dismantle}. The venue is told; route the van days again.",
+        },
     }
 )
 
@@ -158,7 +174,8 @@ st.title(tr("queue.title"))
 
 flash = st.session_state.pop("queue.flash", None)
 if flash:
-    st.success(tr(flash), icon=":material/check_circle:")
+    key, params = flash if isinstance(flash, tuple) else (flash, {})
+    st.success(tr(key, **params), icon=":material/check_circle:")
 new_link = st.session_state.pop("queue.new_link", None)
 if new_link:
     st.code(new_link, language=None)
@@ -364,10 +381,17 @@ tab_placements, tab_actions, tab_history, tab_messages = st.tabs(
     ]
 )
 live = view.status in ("submitted", "held", "waitlisted")
+# A confirmed stop that is not over yet can move to another kit or other dates.
+movable = (
+    view.status == "approved"
+    and view.stop is not None
+    and view.stop.status == "confirmed"
+    and view.stop.dismantle >= paris_today()
+)
 version = view.version
 
 with tab_placements:
-    candidates = candidate_placements(view.request_id) if live else []
+    candidates = candidate_placements(view.request_id) if live or movable else []
     if live and not candidates:
         st.info(tr("queue.no_candidates"), icon=":material/event_busy:")
     if candidates:
@@ -416,6 +440,81 @@ with tab_placements:
             hide_index=True,
             width="stretch",
         )
+
+
+def _move_form(request_id: int, candidates: list) -> None:  # type: ignore[type-arg]
+    """Another kit and/or other dates for the confirmed stop, from its current placement or
+    a possible one; the service checks everything again."""
+    stop = view.stop
+    assert stop is not None
+    st.subheader(tr("queue.move"))
+    st.caption(tr("queue.move_help"))
+    starts = {"current": Placement(stop.kit_id, stop.install, stop.last_open, stop.dismantle)}
+    starts |= {str(i): c.placement for i, c in enumerate(candidates)}
+    codes = {c.kit_id: c.kit_code for c in candidates}
+    start_from = st.selectbox(
+        tr("queue.move_from"),
+        list(starts),
+        format_func=lambda k: (
+            tr("queue.move_current")
+            if k == "current"
+            else f"{codes[starts[k].kit_id]} : {fdate(starts[k].install)} → "
+            f"{fdate(starts[k].dismantle)}"
+        ),
+        key=f"queue.move_from.{request_id}",
+    )
+    base = starts[start_from]
+    kits = [
+        k
+        for k in list_kits()
+        if k.exhibition == view.exhibition_title and (k.active or k.id == base.kit_id)
+    ]
+    at = next((i for i, k in enumerate(kits) if k.id == base.kit_id), 0)
+    # The form's key follows the starting point, so its fields take that point's values.
+    with st.form(f"queue.move.{request_id}.{start_from}"):
+        kit = st.selectbox(
+            tr("queue.kit"), kits, index=at, format_func=lambda k: f"{k.code} ({k.condition})"
+        )
+        cols = st.columns(3)
+        install = cols[0].date_input(tr("queue.install"), value=base.install, format="DD/MM/YYYY")
+        last_open = cols[1].date_input(
+            tr("queue.last_open"), value=base.last_open, format="DD/MM/YYYY"
+        )
+        dismantle = cols[2].date_input(
+            tr("queue.dismantle"), value=base.dismantle, format="DD/MM/YYYY"
+        )
+        reason = st.text_area(tr("queue.move_reason"), max_chars=2000)
+        submitted = st.form_submit_button(
+            tr("queue.move_submit"), type="primary", icon=":material/event_repeat:"
+        )
+    if not submitted:
+        return
+    if kit is None or install is None or last_open is None or dismantle is None:
+        st.error(tr("booking.dates_order"), icon=":material/error:")
+        return
+    try:
+        moved = move_stop(
+            request_id,
+            Placement(kit.id, install, last_open, dismantle),
+            actor=actor,
+            reason=reason,
+            expected_version=version,
+            lang=lang(),
+        )
+    except DomainError as exc:
+        show_error(exc)
+        return
+    st.session_state["queue.flash"] = (
+        "queue.moved",
+        {
+            "kit": kit.code,
+            "install": fdate(moved.install_date),
+            "last_open": fdate(moved.last_open_date),
+            "dismantle": fdate(moved.dismantle_date),
+        },
+    )
+    st.rerun()
+
 
 with tab_actions:
     placement: Placement | None = None
@@ -492,6 +591,9 @@ with tab_actions:
             and st.button(tr("queue.approve_hold"), icon=":material/task_alt:")
         ):
             _act(lambda: approve_request(view.request_id, actor=actor, expected_version=version))
+        st.divider()
+    if movable:
+        _move_form(view.request_id, candidates)
         st.divider()
     cols = st.columns(4)
     if live and cols[0].button(tr("queue.decline"), icon=":material/block:"):
