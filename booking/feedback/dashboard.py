@@ -556,6 +556,17 @@ def data_version() -> tuple[Any, ...]:
     return (engine.url.render_as_string(hide_password=True), *row)
 
 
+def warm_read_model() -> int:
+    """Bring the per-stop read model of the configured database up to date (at app start);
+    returns the number of responses it counts."""
+    engine = get_engine()
+    with read_session(engine) as session:
+        model = _read_model(engine.url.render_as_string(hide_password=True))
+        with model.lock:
+            model.refresh(session, engine.url.render_as_string(), _labels("fr"))
+            return model.total
+
+
 def summarise(filters: Filters, lang: str = "fr") -> Summary:
     """The dashboard's figures for `filters`, every breakdown suppressed.
 
