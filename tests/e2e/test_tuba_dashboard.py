@@ -75,6 +75,10 @@ def test_tuba_filters_the_dashboard_and_exports(
         expected
     )
     shots(page, "filtered")
+    # a screen reader gets each chart as text: every bar with its figure
+    chart = page.locator("[role='graphics-document'][aria-label^='Note de la visite.']")
+    chart.first.wait_for()
+    assert " : " in (chart.first.get_attribute("aria-label") or "")
     a11y.check(page, "Retours des visiteurs (bibliothèques)")
 
     page.get_by_role("tab", name="Exports").click()

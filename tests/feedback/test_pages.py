@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -49,6 +50,12 @@ def test_dashboard_shows_figures_and_moderates_comments_as_text(stops: Stops) ->
     assert not _problems(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Réponses"] == "12"
+    # each chart carries its figures as text (Vega's aria-label), small groups said hidden
+    descriptions = [
+        json.loads(c.proto.spec).get("description", "") for c in at.get("vega_lite_chart")
+    ]
+    ratings = next(d for d in descriptions if d.startswith("Note"))
+    assert "11" in ratings and "masqu" in ratings, ratings
     assert "<b>Super</b> <script>alert(1)</script>" in [t.value for t in at.text]
     hide = next(b for b in at.button if b.label == "Masquer")
     hide.click().run()

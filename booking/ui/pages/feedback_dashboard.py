@@ -155,6 +155,14 @@ def percent(value: float | None) -> str:
     return f"{format_number(value * 100, LANG, 1)} %" if value is not None else "—"
 
 
+def described(title: str, rows: list[dict[str, Any]], hidden: int = 0) -> str:
+    """A chart's text alternative (Vega puts it in the chart's aria-label): every bar with
+    its figure, and what small-group suppression hid (RGAA 1.1)."""
+    parts = [f"{r['label']} : {figure(r['count'])}" for r in rows]
+    text = f"{title}. " + " ; ".join(parts) + "."
+    return text + (" " + tr("fdash.hidden_note", n=hidden) if hidden else "")
+
+
 def bar_chart(b: Breakdown, title: str) -> None:
     shown = [r for r in b.rows() if r["count"] is not None]
     st.markdown(f"**{title}**")
@@ -164,6 +172,7 @@ def bar_chart(b: Breakdown, title: str) -> None:
         st.vega_lite_chart(
             pd.DataFrame(shown),
             {
+                "description": described(title, shown, b.hidden),
                 "mark": {"type": "bar", "color": "#b0005c"},
                 "height": {"step": 30},
                 "encoding": {
@@ -289,6 +298,10 @@ with tabs[1]:
                 st.vega_lite_chart(  # a plain spec, as in bar_chart()
                     pd.DataFrame(rows),
                     {
+                        "description": described(
+                            f"{idea.label} — {tr('fdash.before')} → {tr('fdash.after')}",
+                            [{**r, "label": f"{r['moment']}, {r['label']}"} for r in rows],
+                        ),
                         "mark": "bar",
                         "height": 110,
                         "encoding": {
