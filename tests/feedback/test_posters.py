@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
-import zlib
 
 import numpy as np
 import pytest
@@ -14,6 +12,7 @@ from PIL import Image
 from booking.errors import NotFound, ValidationError
 from booking.feedback.posters import form_url, poster
 from tests.feedback.conftest import Stops
+from tests.planning.pdftext import page_contents
 
 
 def _runs(matrix: tuple[bytearray, ...]) -> int:
@@ -70,8 +69,7 @@ def test_pdf_poster_draws_the_code_as_vectors(stops: Stops, size: str, points: s
     content, mime, _ = poster(stops.open.id, "pdf", size)
     assert mime == "application/pdf" and content.startswith(b"%PDF-")
     assert f"/MediaBox [0 0 {points}]".encode() in content
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S)
-    drawn = b"".join(zlib.decompress(s) for s in streams if s[:2] == b"x\x9c")
+    drawn = page_contents(content)
     matrix = segno.make(form_url(stops.open.feedback_token), error="m").matrix
     assert drawn.count(b" re f") == _runs(matrix)
 
