@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -49,6 +50,13 @@ class Settings(BaseSettings):
     ban_scheme: str = Field(default="https", alias="TOURNEE_BAN_SCHEME")
     router: str = Field(default="geodesic", alias="TOURNEE_ROUTER")  # geodesic | osrm
     router_url: str = Field(default="", alias="TOURNEE_ROUTER_URL")
+    # The offline travel model: straight line × circuity (by distance band: "up to km:factor",
+    # "*" for the rest) ÷ urban speed + a fixed time at each stop.
+    circuity: Annotated[tuple[tuple[float, float], ...], NoDecode] = Field(
+        default=((2.0, 1.4), (10.0, 1.3), (float("inf"), 1.25)), alias="TOURNEE_CIRCUITY"
+    )
+    speed_kmh: float = Field(default=25.0, gt=0, le=130, alias="TOURNEE_SPEED_KMH")
+    stop_minutes: float = Field(default=5.0, ge=0, le=120, alias="TOURNEE_STOP_MINUTES")
 
     # Background jobs inside the app process (embedded default); cron in production.
     jobs_in_app: bool = Field(default=True, alias="TOURNEE_JOBS_IN_APP")
@@ -58,10 +66,40 @@ class Settings(BaseSettings):
     comment_retention_months: int = Field(default=24, alias="TOURNEE_COMMENT_RETENTION_MONTHS")
     contact_retention_months: int = Field(default=36, alias="TOURNEE_CONTACT_RETENTION_MONTHS")
 
+    @field_validator("circuity", mode="before")
+    @classmethod
+    def _bands(cls, value: object) -> object:
+        """ "2:1.4,10:1.3,*:1.25" (or one factor, "1.3") → ((2, 1.4), (10, 1.3), (inf, 1.25))."""
+        if not isinstance(value, str):
+            return value
+        bands: list[tuple[float, float]] = []
+        for part in value.replace(" ", "").split(","):
+            up_to, sep, factor = part.rpartition(":")
+            limit = float("inf") if not sep or up_to == "*" else float(up_to)
+            bands.append((limit, float(factor)))
+        limits = [b[0] for b in bands]
+        if limits != sorted(set(limits)) or limits[-1] != float("inf"):
+            raise ValueError(
+                'bands in increasing order, the last one "*", e.g. 2:1.4,10:1.3,*:1.25'
+            )
+        if any(not 1.0 <= f <= 3.0 for _l, f in bands):
+            raise ValueError("each factor between 1 and 3")
+        return tuple(bands)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings; a bad value is a ConfigurationError naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        from booking.errors import ConfigurationError
+
+        first = exc.errors()[0]
+        variable = ".".join(str(p) for p in first["loc"][:1]) or "?"
+        raise ConfigurationError(
+            "error.bad_setting", variable=variable, detail=str(first["msg"])
+        ) from None
 
 
 def reset_settings() -> None:

@@ -100,6 +100,10 @@ add_messages(
             "fr": "DATABASE_URL n'est pas valide : {detail}. Exemple : sqlite:///var/tournee.db ou postgresql+psycopg://user@host/base.",
             "en": "DATABASE_URL is not valid: {detail}. Example: sqlite:///var/tournee.db or postgresql+psycopg://user@host/db.",
         },
+        "error.bad_setting": {
+            "fr": "Le réglage {variable} n'est pas valide : {detail}.",
+            "en": "The setting {variable} is not valid: {detail}.",
+        },
         "error.database_unreachable": {
             "fr": "Impossible de joindre la base de données ({detail}).",
             "en": "Cannot reach the database ({detail}).",

@@ -289,4 +289,8 @@ def travel_model_from_settings(engine: Engine | None = None) -> TravelModel:
     settings = get_settings()
     if settings.router == "osrm" and settings.router_url:
         return OsrmTravel(settings.router_url, engine=engine)
-    return GeodesicTravel()
+    return GeodesicTravel(
+        circuity=settings.circuity,
+        speed_kmh=settings.speed_kmh,
+        stop_minutes=settings.stop_minutes,
+    )
