@@ -10,14 +10,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
+import time_machine
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
@@ -96,3 +99,16 @@ def db_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def engine(db_url: str):  # type: ignore[no-untyped-def]
     return db.get_engine(db_url)
+
+
+# The day the tests with fixed calendar dates (a February 2027 stop, a spring season…) were
+# written for. Those tests travel to it, with the clock running on from there, so they
+# mean the same thing whatever day CI runs them (else they fail once their dates have
+# passed). Tests built from the real today do not use it.
+WRITTEN_ON = dt.datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+@pytest.fixture
+def written_on() -> Iterator[None]:
+    with time_machine.travel(WRITTEN_ON, tick=True):
+        yield

@@ -97,6 +97,7 @@ def test_feeds_create_list_rename_revoke(
     # fmt: skip
 
 
+@pytest.mark.usefixtures("written_on")  # the stop it warns about is in March 2027
 def test_closures_import(
     world_tour: Tour, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -107,3 +107,9 @@ def request(rid: str, venue: str, start: str, end: str, **kw: Any) -> dict[str, 
 @pytest.fixture
 def base() -> dict[str, Any]:
     return scenario()
+
+
+@pytest.fixture(autouse=True)
+def _on_the_day_written(written_on: None) -> None:
+    """The seasons here are fixed in 2027: the clock reads the day they were written
+    (tests/conftest.py), so "from today on" means the same on any day CI runs."""

@@ -149,3 +149,8 @@ def request_input(exhibition_id: int, venue_id: int | None = None, **changes: An
     details = replace(details, **changes)
     venue = own.pop("venue", VenueInput(id=venue_id))
     return RequestInput(exhibition_id=exhibition_id, venue=venue, details=details, **own)
+
+
+@pytest.fixture(autouse=True)
+def _on_the_day_written(written_on: None) -> None:
+    """These tests count from TODAY: the clock reads that day too (tests/conftest.py)."""
