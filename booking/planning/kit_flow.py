@@ -345,8 +345,9 @@ class KitFlow:
                 for d in md.dismantles:
                     load[d].append(r.demand_dismantle * md.w(d))
         for day, terms in load.items():
-            taken = min(pinned_load.get(day, 0), problem.capacity) + fixed_load.get(day, 0)
-            self.builder.add(sum(terms) <= max(0, problem.capacity - taken))
+            capacity = problem.capacity_on(day)
+            taken = min(pinned_load.get(day, 0), capacity) + fixed_load.get(day, 0)
+            self.builder.add(sum(terms) <= max(0, capacity - taken))
 
     def _km(self) -> Any:
         cost = sum(
@@ -417,8 +418,11 @@ class KitFlow:
                 ),
             )
 
-    def read(self, solver: cp_model.CpSolver) -> dict[int, Placed]:
-        """The solution as stops, each chain of transfers on one kit of its class."""
+    def read(
+        self, solver: cp_model.CpSolver, prefer: Mapping[int, int] | None = None
+    ) -> dict[int, Placed]:
+        """The solution as stops, each chain of transfers on one kit of its class (the kit
+        `prefer` names for its first request when that kit is free)."""
 
         def value(expr: Any) -> int:
             return int(expr) if _is_const(expr) else int(solver.value(expr))
@@ -433,10 +437,13 @@ class KitFlow:
                     )
                     stops[n] = (md.cls, install, dismantle)
         following = {i: j for (i, j, _c, _d), tr in self.transfers.items() if value(tr.var)}
-        return self._chains(stops, following)
+        return self._chains(stops, following, prefer or {})
 
     def _chains(
-        self, stops: dict[int, tuple[int, int, int]], following: dict[int, int]
+        self,
+        stops: dict[int, tuple[int, int, int]],
+        following: dict[int, int],
+        prefer: Mapping[int, int],
     ) -> dict[int, Placed]:
         problem = self.problem
         release = max(problem.scenario.buffer_days, 1)
@@ -454,10 +461,12 @@ class KitFlow:
         placed: dict[int, Placed] = {}
         for chain in chains:
             c, start, _ = stops[chain[0]]
-            # the kit free the longest: kits wear evenly, and one is always free (the count)
+            # the kit `prefer` names, else the one free the longest: kits wear evenly; one is
+            # always free (the count), and any free kit will do when chains start in order
+            wanted = prefer.get(chain[0])
             kit = min(
                 (k for k in self.classes[c] if free_from[k] <= start),
-                key=lambda k: (free_from[k], k),
+                key=lambda k: (k != wanted, free_from[k], k),
                 default=None,
             )
             if kit is None:
@@ -874,3 +883,61 @@ def _better(
     if goal == "km":
         return score >= min_score and value < best
     return (score, -value) > (incumbent.score, -best)
+
+
+# ---------------------------------------------------------------------------- the repair
+
+REPAIR_SIZES = (8, 16, 32)  # requests freed around the days routing could not fit, round by round
+
+
+def repair(
+    problem: _Problem,
+    placed: Mapping[int, Placed],
+    days: Collection[int],
+    *,
+    deadline: float,
+    km_weight: int,
+    workers: int = 1,
+    sizes: Sequence[int] = REPAIR_SIZES,
+) -> dict[int, Placed] | None:
+    """A plan as good on the placement level as `placed` that fits the van minutes of `days`
+    (lowered by the caller, `problem.day_capacity`, after routing found them short): every
+    movable stop handled on those days is freed with the stops nearest them, everything else
+    kept, and CP-SAT solves that piece (the same priority-weighted score, then fewest km and
+    preference days); when it finds nothing, a larger piece is freed, up to the last of
+    `sizes`, until `deadline` (time.monotonic()). None when no such plan is found in time.
+    The stops keep their kits where they can, so the days they did not change need no new
+    routing."""
+    movable = {n for n in placed if problem.reqs[n].pin is None}
+    on_days = {n for n in movable if placed[n].install in days or placed[n].dismantle in days}
+    if not on_days:
+        return None
+
+    def distance(n: int) -> int:
+        p = placed[n]
+        return min(max(0, p.install - d, d - p.dismantle) for d in days)
+
+    others = sorted(movable - on_days, key=lambda n: (distance(n), n))
+    score = evaluate(problem, placed)[0]
+    kits = {n: p.kit for n, p in placed.items()}
+    for round_, size in enumerate(sizes):
+        left = deadline - time.monotonic()
+        if left <= 0.01:
+            return None
+        free = on_days | set(others[: max(0, size - len(on_days))])
+        model = cp_model.CpModel()
+        flow = KitFlow(problem, model, fixed=placed, free=free)
+        model.add(flow.score >= score)
+        model.minimize(flow.km * km_weight + flow.preference)
+        flow.hint(model, placed)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = max(1, workers)
+        # the last round has what is left; the others half of it (a first plan comes fast)
+        last = round_ == len(sizes) - 1 or len(free) == len(movable)
+        solver.parameters.max_time_in_seconds = left if last else left / 2
+        status = solver.solve(model)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return flow.read(solver, prefer=kits)
+        if last:
+            return None
+    return None

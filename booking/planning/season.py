@@ -23,8 +23,12 @@ proven, the search first places more requests, then reduces km.
 The km of the models count every move as its own trip from the depot; the plan's `km` is the
 sum of the routed legs. A greedy placement gives the first hint; after solving, requests
 left out are tried once more in the gaps (a time-limited search may leave some), and the
-days are routed van by van (`vans.route_plan`); a stop whose move no van can fit is tried
-on other days, else taken out with its reason.
+days are routed van by van (`vans.route_plan`). The per-day van minutes are an estimate (each
+install or dismantle its handling and one drive from the depot; routing also drives from
+venue to venue and waits for venues that open late), so a day may not route: its minutes are
+then lowered and the stops around it solved again on the kit-flow model with every request
+kept (`kit_flow.repair`); when that finds nothing in time, the stop whose move no van can
+fit is tried on other days, else taken out with its reason.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from booking.planning.kit_flow import (
     full_score,
     handover_bound,
     improve,
+    repair,
 )
 from booking.planning.kit_flow import Placed as _Placed
 from booking.planning.kit_flow import window_days as _window_days
@@ -123,6 +128,7 @@ EXACT_MAX_REQUESTS = 24  # up to this many requests, the interval model solves t
 STAGE_A_SHARE, STAGE_A_SHARE_LARGE = 0.5, 0.3  # of the time limit, for the placement stage
 LARGE_SEASON = 150  # requests: beyond, the placement stage gets the smaller share
 ROUTING_SECONDS_PER_REQUEST = 0.005  # kept back from the search for routing the van days
+REPAIR_MIN_SECONDS = 0.1  # left of the routing time: a day that does not route is solved again
 BOUND_MAX_VARIABLES = 20_000  # the kit-flow LP (GLOP) takes about 3 s at 11,000, 77 s at 37,000
 MAX_TRANSFER_CANDIDATES = 8  # per request: the best savings
 Progress = Callable[[str], None]
@@ -156,6 +162,12 @@ class _Problem:
     capacity: int  # minutes per transport day
     pairs: list[tuple[int, int, int]]  # (i, j, saving in hm) candidate direct transfers
     handling: dict[int, list[int]]  # venue -> sorted handling days
+    # days whose van minutes routing showed to be fewer than `capacity`: day -> minutes
+    day_capacity: dict[int, int] = field(default_factory=dict)
+
+    def capacity_on(self, day: int) -> int:
+        """The van minutes the season model may fill on a transport day."""
+        return self.day_capacity.get(day, self.capacity)
 
     def day(self, offset: int) -> dt.date:
         return self.scenario.horizon_start + dt.timedelta(days=offset)
@@ -393,7 +405,7 @@ class _Timeline:
         self.load[placed.dismantle] += req.demand_dismantle
 
     def fits_day(self, day: int, demand: int) -> bool:
-        return self.load[day] + demand <= self.problem.capacity
+        return self.load[day] + demand <= self.problem.capacity_on(day)
 
 
 def _end(problem: _Problem, placed: _Placed) -> int:
@@ -592,9 +604,13 @@ def _model(problem: _Problem) -> tuple[cp_model.CpModel, _Vars, object, object, 
         ops.append(m.new_optional_fixed_size_interval_var(v.dismantle[n], 1, v.p[n], f"out{n}"))
         demands.append(r.demand_dismantle)
     # approved stops take their share of the day first, never more than all of it
-    for day, load in sorted(pinned_load.items()):
-        ops.append(m.new_fixed_size_interval_var(day, 1, f"pinned{day}"))
-        demands.append(min(load, problem.capacity))
+    for day in sorted(pinned_load.keys() | problem.day_capacity.keys()):
+        # and a day found shorter by routing is taken off the top
+        taken = min(pinned_load.get(day, 0), problem.capacity_on(day))
+        taken += problem.capacity - problem.capacity_on(day)
+        if taken > 0:
+            ops.append(m.new_fixed_size_interval_var(day, 1, f"taken{day}"))
+            demands.append(min(taken, problem.capacity))
     for intervals in by_kit.values():
         m.add_no_overlap(intervals)  # type: ignore[arg-type]
     if ops:
@@ -715,6 +731,7 @@ def plan_season(
     placed = greedy
     proven = True
     gap = 0.0
+    gap_on_km = True  # whether `gap` is the km level's (else the placement's)
     movable = sum(1 for r in problem.reqs if r.kits and r.pin is None)
     early = None
     bounded = workers > 1 and flow_size(problem) <= BOUND_MAX_VARIABLES  # a core for GLOP
@@ -755,7 +772,7 @@ def plan_season(
             # a small season: the interval model itself, which proves it
             placed = _read(solver, problem, v)
             if code != cp_model.OPTIMAL:
-                proven, gap = False, _gap(solver)
+                proven, gap, gap_on_km = False, _gap(solver), False
             say(t("season.progress.stage_b", lang, placed=len(placed)))
             m.add(placed_score >= int(round(solver.objective_value)))  # type: ignore[operator]
             m.minimize(km_expr * _km_weight(problem) + pref_expr)  # type: ignore[operator]
@@ -790,7 +807,7 @@ def plan_season(
                     )
             else:  # no solution in time: at best, every request placed
                 score_bound = float(full_score(problem))
-            placed, proven, gap = _improve(
+            placed, proven, gap, gap_on_km = _improve(
                 problem, placed, stages, score_bound, deadline, workers, early, bounded, say, lang
             )
     solved = dict(placed)
@@ -802,12 +819,29 @@ def plan_season(
 
     dropped: dict[int, str] = {}
     routes: dict[dt.date, DayRoutes] = {}
+    repairs = 0  # times the stops around days that did not route were solved again
     if route:
         say(t("season.progress.routing", lang))
-        routes, dropped = _route_until_fits(problem, placed, exploration_level)
-        if dropped:
+        _score, km_before, preference_before = evaluate(problem, placed)
+        routes, dropped, repairs = _route_until_fits(
+            problem,
+            placed,
+            exploration_level,
+            deadline=started + time_limit,
+            workers=workers,
+        )
+        if dropped or repairs:
             status = "feasible"
+        if repairs and gap_on_km:
+            # the same lower bound, against the plan as repaired
+            weight = _km_weight(problem)
+            before = km_before * weight + preference_before
+            lower = before - gap * max(1.0, abs(before))
+            _score, km_after, preference_after = evaluate(problem, placed)
+            after = km_after * weight + preference_after
+            gap = max(0.0, after - lower) / max(1.0, abs(after))
     plan = _plan(problem, placed, routes, dropped, status, gap, started, stages, lang)
+    plan.solver["repaired_van_days"] = repairs
     size = {
         "requests": len(problem.reqs),
         "kits": len(problem.kits),
@@ -828,13 +862,13 @@ def _improve(
     bounded: bool,
     say: Progress,
     lang: str,
-) -> tuple[dict[int, _Placed], bool, float]:
+) -> tuple[dict[int, _Placed], bool, float, bool]:
     """The second stage on the kit-flow model (`kit_flow`): with the placement proven best
     (`score_bound` None), fewer km and preference days, against the relaxation's bound;
     otherwise more requests placed first. `early` is the bound started with every request
     placed: used if the placement proves so; `bounded`: whether that LP may be solved at all.
-    Returns the plan, whether it is proven best and the relative gap of its first level not
-    proven."""
+    Returns the plan, whether it is proven best, the relative gap of its first level not
+    proven and whether that level is the km level."""
     score, _km, _preference = evaluate(problem, placed)
     goal: Goal = "km" if score_bound is None else "placed"
     if goal == "placed" and early is not None:
@@ -899,7 +933,7 @@ def _improve(
         gap = min(1.0, (score_bound - found.score) / max(1.0, found.score))
     stage |= {"status": "OPTIMAL" if proven else "FEASIBLE", "gap": round(gap, 6)}
     stages.append(stage)
-    return found.placed, proven, gap
+    return found.placed, proven, gap, found.proven_placed
 
 
 def _km_weight(problem: _Problem) -> int:
@@ -921,14 +955,24 @@ def _stops(problem: _Problem, placed: dict[int, _Placed]) -> list[PlanStop]:
 
 
 def _route_until_fits(
-    problem: _Problem, placed: dict[int, _Placed], exploration_level: int
-) -> tuple[dict[dt.date, DayRoutes], dict[int, str]]:
-    """Route the days; take out a stop whose move no van can fit, try it once more on other
-    days (never the days it failed on), and route again."""
+    problem: _Problem,
+    placed: dict[int, _Placed],
+    exploration_level: int,
+    *,
+    deadline: float | None = None,
+    workers: int = 2,
+) -> tuple[dict[dt.date, DayRoutes], dict[int, str], int]:
+    """Route the days. When a day has a move no van can fit, the season model's estimate of
+    that day was too generous: its van minutes are lowered below what it holds, and the
+    stops around it are solved again (`kit_flow.repair`, every request kept placed) while time
+    is left before `deadline`. Otherwise (or when that finds nothing) the stop is taken out,
+    tried once more on other days (never the days it failed on), and the days routed again.
+    Returns the routes, the requests taken out (with the day) and how many repairs were made."""
     by_id = {r.spec.id: r.n for r in problem.reqs}
     cache: dict[tuple[dt.date, frozenset[Move]], DayRoutes] = {}
     dropped: dict[int, str] = {}
     failed: dict[int, set[int]] = defaultdict(set)
+    repairs = 0
     for attempt in range(50):
         routes = route_plan(
             problem.scenario,
@@ -937,8 +981,10 @@ def _route_until_fits(
             cache=cache,
         )
         victims: dict[int, str] = {}
+        short: set[int] = set()  # the days with a move no van fitted
         for day, day_routes in routes.items():
             for move in day_routes.unassigned:
+                short.add(problem.offset(day))
                 # the stop installed by the move, else the one dismantled
                 for request in (move.to_request, move.from_request):
                     if request is None:
@@ -948,7 +994,14 @@ def _route_until_fits(
                         victims.setdefault(n, day.isoformat())
                         break
         if not victims:
-            return routes, dropped
+            return routes, dropped, repairs
+        if deadline is not None and deadline - time.monotonic() > REPAIR_MIN_SECONDS:
+            repaired = _repair(problem, placed, short, deadline, workers)
+            if repaired is not None:
+                placed.clear()
+                placed.update(repaired)
+                repairs += 1
+                continue
         for n, day_text in victims.items():
             placed.pop(n, None)
             dropped[n] = day_text
@@ -962,7 +1015,39 @@ def _route_until_fits(
                 placed[n] = again
                 tl.add(problem.reqs[n], again, _end(problem, again))
                 del dropped[n]
-    return routes, dropped
+    return routes, dropped, repairs
+
+
+def _day_loads(problem: _Problem, placed: Mapping[int, _Placed]) -> dict[int, int]:
+    """The season model's van minutes per day (installs and dismantles)."""
+    load: dict[int, int] = defaultdict(int)
+    for n, p in placed.items():
+        load[p.install] += problem.reqs[n].demand_install
+        load[p.dismantle] += problem.reqs[n].demand_dismantle
+    return load
+
+
+def _repair(
+    problem: _Problem,
+    placed: dict[int, _Placed],
+    days: Collection[int],
+    deadline: float,
+    workers: int,
+) -> dict[int, _Placed] | None:
+    """Lower each day routing found short below the model minutes it holds now (which moves
+    the vans left out is their choice, not a measure of the day), and solve the stops around
+    those days again with every request kept placed."""
+    load = _day_loads(problem, placed)
+    for day in days:
+        problem.day_capacity[day] = max(0, min(load[day], problem.capacity_on(day)) - 1)
+    return repair(
+        problem,
+        placed,
+        set(days),
+        deadline=deadline,
+        km_weight=_km_weight(problem),
+        workers=workers,
+    )
 
 
 def _reason(r: _Req, lang: str, dropped_day: str | None) -> Unscheduled:

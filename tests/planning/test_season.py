@@ -6,8 +6,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import math
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from booking.cli import main
 from booking.planning import kit_flow, season
 from booking.planning.scenario import load_scenario
 from booking.planning.season import plan_season
+from booking.planning.vans import DEFAULT_EXPLORATION, route_plan
 from tests.planning.checker import assert_valid, check_plan
 from tests.planning.conftest import request, scenario
 
@@ -342,3 +345,88 @@ def test_buffer_days_pinned_stops_and_a_late_kit_hold_on_a_larger_season() -> No
     for rid, stop in pins.items():
         assert _stop(plan, rid) == stop
     assert _handovers(plan) == 0
+
+
+# ---------------------------------------------------------------------------- van days
+
+
+def _far_libraries() -> dict[str, Any]:
+    """Two kits, four libraries (open 10:00 to 19:00, Tuesday to Saturday) far from the depot
+    and from one another (about 28 min from the depot, 49 min between them): three of their
+    visits need more than a van's day from 10:00 to 16:30."""
+    base = scenario()
+    library = next(v for v in base["venues"] if v["type"] == "library")
+    depot_lat, depot_lon = base["depots"][0]["lat"], base["depots"][0]["lon"]
+
+    def at(vid: str, km_north: float, km_east: float) -> dict[str, Any]:
+        lat = depot_lat + km_north / 111.2
+        lon = depot_lon + km_east / (111.2 * math.cos(math.radians(depot_lat)))
+        return dict(library, id=vid, name=vid, lat=round(lat, 5), lon=round(lon, 5))
+
+    return scenario(
+        kits=[base["kits"][0], dict(base["kits"][0], id="self-data-2")],
+        venues=[
+            at("lib-n", 9.0, 0.0),
+            at("lib-se", -4.5, 7.79),
+            at("lib-sw", -4.5, -7.79),
+            at("lib-w", 0.0, -5.0),
+        ],
+        requests=[
+            request("r1", "lib-n", "2027-03-09", "2027-03-16", preferred_start="2027-03-10"),
+            # stays 8 days: installed on 16 March or not at all
+            request("r2", "lib-se", "2027-03-16", "2027-03-23", stay_days=[8, 8]),
+            request("r3", "lib-sw", "2027-03-02", "2027-03-16", preferred_start="2027-03-09"),
+            request("r4", "lib-w", "2027-02-23", "2027-03-09", preferred_start="2027-03-02"),
+        ],
+    )
+
+
+def test_a_van_day_the_vans_cannot_fit_is_planned_again_and_no_request_is_lost() -> None:
+    """The season model counts 16 March as fitting the van (three library visits, each its
+    handling and a drive from the depot), but the libraries open at 10:00 and the van must be
+    back at 16:30: one of the moves has no van. No stop can move alone (r2 has only that day,
+    r3 has no kit free earlier), so the stops around that day are planned again: r4 and r3
+    move earlier and every request stays in the plan."""
+    data = _far_libraries()
+    problem = season._build(load_scenario(data))
+    n = {r.spec.id: r.n for r in problem.reqs}
+
+    def stop(kit: int, install: str, last_open: str, dismantle: str, out: bool = False) -> Any:
+        day = problem.offset
+        return kit_flow.Placed(
+            kit,
+            day(dt.date.fromisoformat(install)),
+            day(dt.date.fromisoformat(last_open)),
+            day(dt.date.fromisoformat(dismantle)),
+            transfer_out=out,
+        )
+
+    placed = {
+        n["r1"]: stop(0, "2027-03-10", "2027-03-16", "2027-03-16", out=True),
+        n["r2"]: stop(0, "2027-03-16", "2027-03-23", "2027-03-23"),
+        n["r4"]: stop(1, "2027-03-02", "2027-03-08", "2027-03-09", out=True),
+        n["r3"]: stop(1, "2027-03-09", "2027-03-15", "2027-03-16"),
+    }
+    busy = problem.offset(dt.date(2027, 3, 16))
+    load = season._day_loads(problem, placed)
+    assert load[busy] <= problem.capacity  # the model's estimate lets the day be
+    before = route_plan(problem.scenario, season._stops(problem, placed))
+    assert before[dt.date(2027, 3, 16)].unassigned  # but no van fits it
+    routes, dropped, repairs = season._route_until_fits(
+        problem, placed, DEFAULT_EXPLORATION, deadline=time.monotonic() + 20
+    )
+    assert dropped == {} and repairs >= 1
+    assert not [m for day in routes.values() for m in day.unassigned]
+    out = season._plan(problem, placed, routes, dropped, "feasible", 0.0, 0.0, [], "en")
+    plan = out.to_dict()
+    assert_valid(data, plan)
+    assert len(plan["stops"]) == 4 and not plan["unscheduled"]
+    assert _stop(plan, "r2")["install"] == "2027-03-16"
+    assert _stop(plan, "r3")["dismantle"] < "2027-03-16"
+
+
+def test_the_season_of_far_libraries_is_planned_whole() -> None:
+    """The whole planner on the same season: every request placed, every move routed."""
+    plan = _plan(_far_libraries())
+    assert plan["objective"]["scheduled"] == 4
+    assert plan["solver"]["unrouted_moves"] == 0
