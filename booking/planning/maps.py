@@ -54,12 +54,17 @@ def _box(points: Sequence[dict[str, Any]]) -> tuple[float, float, float, float]:
     return min(lats) - pad, max(lats) + pad, min(lons) - pad, max(lons) + pad
 
 
-def _map(layers: list[dict[str, Any]], height: int) -> dict[str, Any]:
-    return {"layer": layers, "projection": {"type": "mercator"}, "height": height}
+def _map(layers: list[dict[str, Any]], height: int, description: str) -> dict[str, Any]:
+    # Vega puts `description` in the chart's aria-label: the map's text alternative.
+    spec = {"layer": layers, "projection": {"type": "mercator"}, "height": height}
+    return {"description": description, **spec} if description else spec
 
 
-def route_chart(route: Sequence[tuple[float, float, str]], *, height: int = 380) -> dict[str, Any]:
-    """One van day: the places in driving order, numbered, joined by lines."""
+def route_chart(
+    route: Sequence[tuple[float, float, str]], *, height: int = 380, description: str = ""
+) -> dict[str, Any]:
+    """One van day: the places in driving order, numbered, joined by lines; `description` is
+    said to screen readers in its place."""
     points = [
         {"lat": lat, "lon": lon, "label": label, "order": i}
         for i, (lat, lon, label) in enumerate(route)
@@ -86,7 +91,7 @@ def route_chart(route: Sequence[tuple[float, float, str]], *, height: int = 380)
             },
         ],
     }
-    return _map([_landmark_layer(landmarks(), _box(points)), route_layers], height)
+    return _map([_landmark_layer(landmarks(), _box(points)), route_layers], height, description)
 
 
 def season_chart(
@@ -94,8 +99,10 @@ def season_chart(
     lines: Sequence[dict[str, Any]] = (),
     *,
     height: int = 480,
+    description: str = "",
 ) -> dict[str, Any]:
-    """The season: every stop (coloured by kit), the depots, and the legs as straight lines."""
+    """The season: every stop (coloured by kit), the depots, and the legs as straight lines;
+    `description` is said to screen readers in its place."""
     layers = [_landmark_layer(landmarks(), _box(points))]
     if lines:
         layers.append(
@@ -129,4 +136,4 @@ def season_chart(
             "encoding": {"longitude": _LON, "latitude": _LAT, "tooltip": [_nominal("label")]},
         }
     )
-    return _map(layers, height)
+    return _map(layers, height, description)

@@ -6,7 +6,7 @@ Per-user state lives in `st.session_state` only; nothing per user at module leve
 from __future__ import annotations
 
 import datetime as dt
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import streamlit as st
 
@@ -16,6 +16,19 @@ from booking.i18n import add_messages, format_date, format_datetime, normalise_l
 from booking.models import Role
 from booking.services.accounts import UserInfo, get_user
 
+add_messages(
+    {
+        "map.season_alt": {
+            "fr": "Carte de la saison : {stops} étape(s) ({places}) et {depots} dépôt(s) ; le détail est dans les tableaux de la page.",
+            "en": "Map of the season: {stops} stop(s) ({places}) and {depots} depot(s); the details are in the page's tables.",
+        },
+        "map.more": {"fr": "et {n} autre(s)", "en": "and {n} more"},
+        "vandays.map_alt": {
+            "fr": "Carte de la tournée, dans l'ordre : {places}.",
+            "en": "Map of the van day, in driving order: {places}.",
+        },
+    }
+)
 add_messages(
     {
         "nav.section.venues": {"fr": "Lieux d'accueil", "en": "Venues"},
@@ -139,6 +152,21 @@ def deny() -> NoReturn:
     st.warning(tr("ui.sign_in_required"), icon=":material/lock:")
     st.stop()
     raise AssertionError("unreachable")  # st.stop() raises
+
+
+def season_map_text(points: list[dict[str, Any]], most: int = 30) -> str:
+    """A season map's text alternative: how many stops and depots, the places by name."""
+    stops = [p for p in points if p.get("kind") != "depot"]
+    names = sorted({str(p["label"]) for p in stops})
+    shown = ", ".join(names[:most])
+    if len(names) > most:
+        shown += " " + tr("map.more", n=len(names) - most)
+    return tr(
+        "map.season_alt",
+        stops=len(stops),
+        places=shown,
+        depots=len(points) - len(stops),
+    )
 
 
 def show_error(exc: DomainError) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from booking.db import read_session, transaction
-from booking.models import BookingRequest, RequestStatus, Stop
+from booking.models import BookingRequest, RequestStatus, Stop, Venue
 from booking.services.accounts import add_user
 from tests.factories import make_request, make_stop, world
 
@@ -83,4 +84,13 @@ def test_van_days_page_routes_and_shows_the_route_sheet(sqlite_url: str) -> None
     assert at.dataframe
     assert any("Feuille de route" in s.value for s in at.subheader)
     with read_session() as session:
-        assert session.exec(select(Stop)).first() is not None
+        stop = session.exec(select(Stop)).first()
+        assert stop is not None
+        venue = session.get(Venue, stop.venue_id)
+        assert venue is not None
+    # the maps are said as text to screen readers (Vega's aria-label): the places in order
+    described = [json.loads(c.proto.spec).get("description", "") for c in at.get("vega_lite_chart")]
+    route = next(d for d in described if d.startswith("Carte de la tournée, dans l'ordre"))
+    assert f". {venue.name}" in route and " → " in route and "Dépôt" in route
+    season = next(d for d in described if d.startswith("Carte de la saison"))
+    assert "1 étape(s)" in season and venue.name in season

@@ -22,7 +22,7 @@ from booking.planning.maps import season_chart
 from booking.planning.scenario import Plan, PlanStop, Scenario, load_scenario
 from booking.planning.season import plan_season, reason_text
 from booking.planning.vans import route_plan as route_van_days
-from booking.ui.common import fdate, lang, require_role, show_error, tr
+from booking.ui.common import fdate, lang, require_role, season_map_text, show_error, tr
 from booking.ui.nav import STAFF
 
 add_messages(
@@ -332,4 +332,4 @@ points = [
     {"lat": d.lat, "lon": d.lon, "label": d.name, "kind": "depot", "kit": "", "install": ""}
     for d in scenario.depots
 ]
-st.vega_lite_chart(spec=season_chart(points), width="stretch")
+st.vega_lite_chart(spec=season_chart(points, description=season_map_text(points)), width="stretch")

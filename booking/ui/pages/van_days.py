@@ -12,7 +12,7 @@ from booking.i18n import add_messages, format_date, format_number, format_time
 from booking.planning.db_season import list_van_days, plan_van_days, season_map, van_day_sheet
 from booking.planning.maps import route_chart, season_chart
 from booking.planning.route_sheet import route_sheet_pdf
-from booking.ui.common import fdate, lang, require_role, show_error, tr
+from booking.ui.common import fdate, lang, require_role, season_map_text, show_error, tr
 from booking.ui.nav import STAFF
 
 add_messages(
@@ -157,9 +157,18 @@ else:
         hide_index=True,
         width="stretch",
     )
-    st.vega_lite_chart(spec=route_chart(sheet.points), width="stretch")
+    places = " → ".join(f"{s.position}. {s.place}" for s in sheet.stops)
+    st.vega_lite_chart(
+        spec=route_chart(sheet.points, description=tr("vandays.map_alt", places=places)),
+        width="stretch",
+    )
 
 st.subheader(tr("vandays.season_map"))
 data = season_map()
 if data["points"]:
-    st.vega_lite_chart(spec=season_chart(data["points"], data["lines"]), width="stretch")
+    st.vega_lite_chart(
+        spec=season_chart(
+            data["points"], data["lines"], description=season_map_text(data["points"])
+        ),
+        width="stretch",
+    )
