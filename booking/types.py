@@ -46,3 +46,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def paris_today(now: dt.datetime | None = None) -> dt.date:
+    """Today's date in Europe/Paris (a request sent at 00:30 in Lyon is sent "today")."""
+    from zoneinfo import ZoneInfo
+
+    from booking.config import TIMEZONE
+
+    return (now or utcnow()).astimezone(ZoneInfo(TIMEZONE)).date()

@@ -29,7 +29,7 @@ from booking.feedback.questionnaire import (
     option_values,
     scale_values,
 )
-from booking.i18n import PARIS, add_messages
+from booking.i18n import add_messages
 from booking.models import (
     CommentStatus,
     Exhibition,
@@ -40,7 +40,7 @@ from booking.models import (
     Venue,
 )
 from booking.security import looks_like_token
-from booking.types import utcnow
+from booking.types import paris_today, utcnow
 
 add_messages(
     {
@@ -121,8 +121,7 @@ class Answers:
         )
 
 
-def local_today(now: dt.datetime | None = None) -> dt.date:
-    return (now or utcnow()).astimezone(PARIS).date()
+local_today = paris_today  # the visitor's day, as the rest of the app counts it
 
 
 def truncate_to_hour(moment: dt.datetime) -> dt.datetime:

@@ -29,7 +29,7 @@ from booking.config import get_settings
 from booking.daycalendar import DayRules
 from booking.db import transaction
 from booking.errors import Conflict, NotFound, ValidationError
-from booking.i18n import PARIS, add_messages, format_date
+from booking.i18n import add_messages, format_date
 from booking.models import (
     BookingRequest,
     Exhibition,
@@ -48,7 +48,7 @@ from booking.models import (
 from booking.notifications import notify_request
 from booking.security import new_token
 from booking.services.occupancy import occupy, release
-from booking.types import utcnow
+from booking.types import paris_today, utcnow
 
 T = TypeVar("T")
 # PostgreSQL's "deadlock detected" and "could not serialize": the transaction may be rerun.
@@ -549,10 +549,6 @@ _CLOSING_MESSAGES = {S.declined: "declined", S.waitlisted: "waitlisted", S.cance
 # ---------------------------------------------------------------------------- moving a stop
 
 
-def _paris_today() -> dt.date:
-    return utcnow().astimezone(PARIS).date()
-
-
 def _bump_version(request: BookingRequest, expected_version: int | None) -> None:
     """A change that keeps the request's state still makes older forms stale."""
     if expected_version is not None and request.version != expected_version:
@@ -637,7 +633,7 @@ def move_stop_in_session(
     from booking.services.requests import clean_text  # requests builds on this module
 
     reason = clean_text(reason, "reason")
-    today = today or _paris_today()
+    today = today or paris_today()
     _bump_version(request, expected_version)  # a refusal below rolls it back
     status = RequestStatus(request.status)
     if status != S.approved:

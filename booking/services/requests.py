@@ -69,7 +69,7 @@ from booking.services.bookings import (
 )
 from booking.services.links import request_for_token
 from booking.services.occupancy import occupancy_range
-from booking.types import utcnow
+from booking.types import paris_today, utcnow
 
 if TYPE_CHECKING:
     from booking.services.venues import VenueDetail
@@ -230,11 +230,6 @@ add_messages(
 
 
 # ---------------------------------------------------------------------------- time
-
-
-def paris_today(now: dt.datetime | None = None) -> dt.date:
-    """Today's date in Europe/Paris (a request sent at 00:30 in Lyon is sent "today")."""
-    return (now or utcnow()).astimezone(PARIS).date()
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
